@@ -1,0 +1,3 @@
+"""CLI commands (consult). Registered on tracker.cli.cli when imported."""
+
+from tracker.cli import cli  # noqa: F401

@@ -1,0 +1,198 @@
+"""Read a processed Doc into ``Sentence``s: who is named, how strongly bound, which
+oversight mechanisms and timescales.
+
+With a dependency parse, actors are told from mere mentions: a possessive ("the
+manager's report") or a modifier ("social worker visits") is not an actor, and a
+modal's actor is its clause's subject. Without a parse (rules only) the same questions
+are answered from word order, less surely.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span, Token
+
+from tracker.models import Mention, Pack, Sentence
+from tracker.nlp.extensions import MODALS, OVERSIGHT, ROLES, TIMESCALES
+
+__all__ = ["analyse_doc", "count_roles", "normalise_timescale"]
+
+_POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+_MODIFIED_NOUNS = {
+    "supervision", "judgement", "judgment", "judgements", "judgments", "curiosity", "development",
+    "standards", "practice", "visits", "visit", "assessment", "assessments", "report", "reports",
+    "oversight", "capacity", "caseload", "caseloads", "role", "roles", "team", "teams", "record",
+    "records", "training", "duties", "responsibilities", "decision", "decisions", "registration",
+    "body", "bodies", "network", "networks", "meeting", "meetings", "advice", "input", "involvement",
+    "workforce", "workload", "workloads", "view", "views", "opinion", "knowledge", "expertise",
+    "skills", "boundaries", "discussion", "discussions", "relationship", "relationships", "time",
+}
+_WILL_SUBJECT_PRONOUNS = {"they", "he", "she", "you", "we"}
+_SKIP_BEFORE_WILL = {"also", "then", "always", "normally", "usually", "now", "still", "each", "all", "both"}
+_NUMBER_WORDS = {
+    "a": "1", "an": "1", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "fifteen": "15", "twenty": "20", "thirty": "30", "forty": "40", "forty-five": "45", "fifty": "50",
+    "sixty": "60", "ninety": "90", "hundred": "100", "twenty-four": "24", "seventy-two": "72",
+    "fourteen": "14", "twenty-eight": "28", "eighteen": "18", "sixteen": "16", "thirteen": "13",
+}
+_UNIT_SINGULAR = {"hours": "hour", "days": "day", "weeks": "week", "months": "month", "years": "year", "fortnights": "fortnight"}
+
+
+def normalise_timescale(text: str) -> str:
+    """Comparable form of a timescale: numbers as digits, units singular.
+
+    >>> normalise_timescale("within one working day") == normalise_timescale("Within 1 working days")
+    True
+    """
+    words = re.findall(r"[\w-]+", text.lower())
+    out = []
+    for w in words:
+        if w == "the":
+            continue
+        w = _NUMBER_WORDS.get(w, w)
+        w = _UNIT_SINGULAR.get(w, w)
+        out.append(w)
+    return " ".join(out)
+
+
+def _in_spans(tok: Token, spans: list[Span]) -> Span | None:
+    for s in spans:
+        if s.start <= tok.i < s.end:
+            return s
+    return None
+
+
+def _accountable(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> bool:
+    role = pack.roles.get(span.label_)
+    if role is None or role.cls == "subject":
+        return False
+    doc = span.doc
+    nxt = doc[span.end] if span.end < len(doc) else None
+    if nxt is not None and nxt.text in _POSSESSIVE:
+        return False
+    if parsed:
+        root = span.root
+        if root.dep_ == "poss":
+            return False
+        if root.dep_ in ("compound", "amod", "nmod") and not (span.start <= root.head.i < span.end):
+            head = root.head
+            if head.pos_ in ("NOUN", "PROPN") and head.i > root.i:
+                return False
+    else:
+        if nxt is not None and (nxt.lower_ in _MODIFIED_NOUNS or _in_spans(nxt, role_spans) is not None):
+            return False
+    return True
+
+
+def _subject(tok: Token) -> Token | None:
+    verb = tok.head if tok.dep_ in ("aux", "auxpass") else tok
+    for _ in range(3):
+        for c in verb.children:
+            if c.dep_ in ("nsubj", "nsubjpass", "expl"):
+                return c
+        if verb.dep_ in ("conj", "xcomp", "advcl", "ccomp") and verb.head is not verb:
+            verb = verb.head
+        else:
+            break
+    return None
+
+
+def _role_of(tok: Token | None, roles: list[tuple[Span, bool]]) -> str | None:
+    if tok is None:
+        return None
+    for s, acc in roles:
+        if acc and s.start <= tok.i < s.end:
+            return s.label_
+    for s, acc in roles:  # a subject's conjunct: "the social worker and their manager"
+        if acc and any(s.start <= t.i < s.end for t in tok.subtree) and s.start < tok.i + 8:
+            return s.label_
+    return None
+
+
+def analyse_doc(doc: Doc, pack: Pack, parsed: bool) -> list[Sentence]:
+    """The sentences of ``doc`` with their mentions (offsets relative to each sentence)."""
+    modal_rules = {r.id: r for r in pack.modals}
+    over_rules = {r.id: r for r in pack.oversight}
+    all_roles = list(doc.spans.get(ROLES, []))
+    out: list[Sentence] = []
+    for sent in doc.sents:
+        s0 = sent.start_char
+        within = [s for s in all_roles if s.start >= sent.start and s.end <= sent.end]
+        roles = [(s, _accountable(s, all_roles, pack, parsed)) for s in within]
+        mentions: list[Mention] = []
+        for s, acc in roles:
+            mentions.append(Mention("role", s.label_, s.start_char - s0, s.end_char - s0, s.text, f"role:{s.label_}", accountable=acc))
+        for s in doc.spans.get(MODALS, []):
+            if not (s.start >= sent.start and s.end <= sent.end):
+                continue
+            rule = modal_rules.get(s.label_)
+            if rule is None:
+                continue
+            first = s[0]
+            if first.lower_ in ("may", "can", "will", "might", "could") and len(s) == 1:
+                if first.text == "May" and first.i != sent.start:
+                    continue  # the month
+                if parsed and first.tag_ != "MD":
+                    continue
+            if first.lower_ == "should" and first.i == sent.start and first.i + 1 < len(doc) and doc[first.i + 1].lower_ in ("the", "a", "an", "any", "this", "there"):
+                continue  # "Should the child ...": a condition, not a duty
+            subj = _subject(first) if parsed else None
+            if parsed:
+                actor = _role_of(subj, roles)
+            else:
+                actor = None
+                for rs, acc in reversed(roles):
+                    if acc and rs.end <= s.start:
+                        actor = rs.label_
+                        break
+            if rule.duty_will and not _will_is_duty(first, subj, actor, roles, pack, parsed):
+                continue
+            nxt = doc[s.end] if s.end < len(doc) else None
+            negated = rule.negated or (nxt is not None and nxt.lower_ in ("not", "never", "n't"))
+            mentions.append(Mention("modal", rule.strength or "should", s.start_char - s0, s.end_char - s0, s.text, f"modal:{rule.id}", actor=actor, negated=negated, head=first.idx - s0))
+        for s in doc.spans.get(OVERSIGHT, []):
+            if not (s.start >= sent.start and s.end <= sent.end):
+                continue
+            nxt = doc[s.end] if s.end < len(doc) else None
+            if nxt is not None and nxt.lower_ in ("order", "orders"):
+                continue  # a supervision order is a court order, not oversight
+            rule = over_rules.get(s.label_)
+            mentions.append(Mention("oversight", rule.mechanism if rule and rule.mechanism else s.label_, s.start_char - s0, s.end_char - s0, s.text, f"oversight:{s.label_}"))
+        for s in doc.spans.get(TIMESCALES, []):
+            if not (s.start >= sent.start and s.end <= sent.end):
+                continue
+            mentions.append(Mention("timescale", normalise_timescale(s.text), s.start_char - s0, s.end_char - s0, s.text, f"timescale:{s.label_}"))
+        mentions.sort(key=lambda m: (m.start, m.kind))
+        out.append(Sentence(text=sent.text_with_ws.rstrip() if False else doc.text[s0:sent.end_char], start=s0, mentions=tuple(mentions)))
+    return out
+
+
+def _will_is_duty(tok: Token, subj: Token | None, actor: str | None, roles: list[tuple[Span, bool]], pack: Pack, parsed: bool) -> bool:
+    if parsed:
+        if subj is None:
+            return False
+        if subj.lower_ in pack.non_duty_will_subjects:
+            return False
+        return actor is not None or subj.lower_ in _WILL_SUBJECT_PRONOUNS
+    doc = tok.doc
+    k = tok.i - 1
+    while k >= 0 and doc[k].lower_ in _SKIP_BEFORE_WILL:
+        k -= 1
+    if k < 0:
+        return False
+    prev = doc[k]
+    if prev.lower_ in pack.non_duty_will_subjects:
+        return False
+    if prev.lower_ in _WILL_SUBJECT_PRONOUNS:
+        return True
+    return any(acc and s.start <= prev.i < s.end for s, acc in roles)
+
+
+def count_roles(spans: list[Span], pack: Pack, counts: dict[str, int]) -> None:
+    """Add each non-subject role mention in ``spans`` to ``counts``."""
+    for s in spans:
+        r = pack.roles.get(s.label_)
+        if r is not None and r.cls != "subject":
+            counts[r.id] = counts.get(r.id, 0) + 1

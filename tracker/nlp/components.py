@@ -1,0 +1,128 @@
+"""spaCy components that find what accountability rests on, built from a domain pack.
+
+Each component is registered as a factory (``tracker_roles``, ``tracker_modals``,
+``tracker_oversight``, ``tracker_timescales``) with the pack folder in its config.
+``match(doc)`` is pure and returns spans; ``set_annotations(doc, spans)`` writes them
+to ``doc.spans``; ``to_disk`` writes the patterns it was built from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import srsly
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from tracker.models import Pack, PatternRule
+from tracker.nlp.extensions import MODALS, OVERSIGHT, ROLES, TIMESCALES
+from tracker.packs import DEFAULT_PACK, load_pack
+
+__all__ = ["PackMatcher", "plural_variants"]
+
+_IRREGULAR = {"child": "children", "person": "people", "woman": "women", "man": "men", "wife": "wives", "staff": "staff", "police": "police", "workforce": "workforce", "family": "families"}
+_NO_PLURAL = {"staff", "police", "nhs", "probation", "workforce", "council", "children", "people"}
+
+
+def _plural(word: str) -> str:
+    low = word.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low.endswith("wife"):
+        return word[:-4] + "wives"
+    if word.isupper():
+        return word + "s"
+    if low.endswith("y") and len(low) > 1 and low[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if low.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def plural_variants(phrase: str) -> list[str]:
+    """A phrase and its plural (last word pluralised): ``team manager`` -> ``team managers``.
+
+    >>> plural_variants("designated safeguarding lead")
+    ['designated safeguarding lead', 'designated safeguarding leads']
+    """
+    words = phrase.split(" ")
+    last = words[-1]
+    if last.lower() in _NO_PLURAL or not last[-1:].isalpha():
+        return [phrase]
+    # "director of children's services": pluralise the head before "of"
+    if " of " in phrase:
+        head_i = words.index("of") - 1
+        w2 = list(words)
+        w2[head_i] = _plural(words[head_i])
+        return [phrase, " ".join(w2)]
+    return [phrase, " ".join(words[:-1] + [_plural(last)])]
+
+
+class PackMatcher:
+    """Find one kind of pack pattern (roles, modals, oversight or timescales) in a Doc."""
+
+    def __init__(self, nlp: Language, name: str, pack: Pack, kind: str, key: str) -> None:
+        self.name = name
+        self.kind = kind
+        self.key = key
+        self.pack = pack
+        self.phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.matcher = Matcher(nlp.vocab)
+        self.patterns: list[dict[str, Any]] = []
+        for label, pats in self._entries(pack):
+            phrases = [p for p in pats if isinstance(p, str)]
+            tokens = [p for p in pats if not isinstance(p, str)]
+            if phrases:
+                variants = sorted({v for p in phrases for v in plural_variants(p)})
+                self.phrase.add(label, list(nlp.tokenizer.pipe(variants)))
+            if tokens:
+                self.matcher.add(label, tokens)
+            self.patterns += [{"label": label, "pattern": p} for p in pats]
+
+    def _entries(self, pack: Pack) -> Iterable[tuple[str, tuple[Any, ...]]]:
+        if self.kind == "roles":
+            return [(r.id, r.patterns) for r in pack.roles.values()]
+        rules: tuple[PatternRule, ...] = getattr(pack, self.kind)
+        return [(r.id, r.patterns) for r in rules]
+
+    def match(self, doc: Doc) -> list[Span]:
+        """The longest non-overlapping matches, in order."""
+        spans = [Span(doc, s, e, label=m) for m, s, e in self.phrase(doc)] if len(self.phrase) else []
+        if len(self.matcher):
+            spans += [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        return sorted(filter_spans(spans), key=lambda s: s.start)
+
+    def set_annotations(self, doc: Doc, spans: list[Span]) -> None:
+        doc.spans[self.key] = spans
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
+        p = Path(path)
+        p.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(p / "patterns.jsonl", self.patterns)
+
+    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "PackMatcher":
+        return self  # rebuilt from the pack named in the config
+
+
+def _factory(kind: str, key: str) -> Callable[[Language, str, str], PackMatcher]:
+    def make(nlp: Language, name: str, pack: str) -> PackMatcher:
+        return PackMatcher(nlp, name, load_pack(pack), kind, key)
+
+    return make
+
+
+for _name, _kind, _key in (
+    ("tracker_roles", "roles", ROLES),
+    ("tracker_modals", "modals", MODALS),
+    ("tracker_oversight", "oversight", OVERSIGHT),
+    ("tracker_timescales", "timescales", TIMESCALES),
+):
+    if not Language.has_factory(_name):
+        Language.factory(_name, assigns=[f"doc.spans"], default_config={"pack": DEFAULT_PACK})(_factory(_kind, _key))

@@ -1,0 +1,328 @@
+"""Compare what old and new text say about accountability -> ``Tag``s.
+
+Sentences of an aligned unit pair are matched first (identical sentences, reordered or
+not, say nothing new). Within a matched sentence pair the word diff decides *where*
+things changed: a role deleted where another is inserted in the same hunk is replaced
+(or renamed, for declared equivalents); a role deleted with nothing in its place is
+removed. Modals are followed through the diff by their head word, so "should convene"
+-> "should consider whether to convene" is weakened, and "must ... should" -> "should
+... must" is two changes, while moving "should" within a sentence is none. Added or
+deleted units (and sentences) state duties.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from rapidfuzz import fuzz
+
+from tracker.diff import Hunk, hunks, word_diff
+from tracker.ingest.normalise import norm
+from tracker.models import Mention, Pack, Sentence, Tag
+
+__all__ = ["duties", "match_sentences", "tag_sentences", "tag_unit_pair"]
+
+STRENGTH = {"must": 3, "should": 2, "may": 1}
+SENTENCE_THRESHOLD = 0.45
+
+
+def duties(sentences: list[Sentence], added: bool) -> list[Tag]:
+    """DUTY_ADDED (or DUTY_REMOVED) for each must/should duty the sentences state."""
+    out = []
+    for s in sentences:
+        for m in s.of("modal"):
+            if STRENGTH.get(m.value, 0) >= 2:
+                span = m.text
+                out.append(Tag(
+                    type="DUTY_ADDED" if added else "DUTY_REMOVED", actor=m.actor, modal=m.value,
+                    old_span=None if added else span, new_span=span if added else None,
+                    old_sentence=None if added else s.text, new_sentence=s.text if added else None,
+                    rule=f"duty/{m.rule}",
+                ))
+    return out
+
+
+def _oversight_only(sentences: list[Sentence], added: bool) -> list[Tag]:
+    out = []
+    seen: set[str] = set()
+    for s in sentences:
+        for m in s.of("oversight"):
+            if m.value in seen:
+                continue
+            seen.add(m.value)
+            out.append(Tag(
+                type="OVERSIGHT_ADDED" if added else "OVERSIGHT_REMOVED", mechanism=m.value,
+                old_span=None if added else m.text, new_span=m.text if added else None,
+                old_sentence=None if added else s.text, new_sentence=s.text if added else None,
+                rule=f"sentence-{'added' if added else 'deleted'}/{m.rule}",
+            ))
+    return out
+
+
+def _join(sents: list[Sentence]) -> Sentence:
+    if len(sents) == 1:
+        return sents[0]
+    text, mentions, off = "", [], 0
+    for s in sents:
+        if text:
+            text += " "
+            off = len(text)
+        mentions += [replace(m, start=m.start + off, end=m.end + off, head=(m.head + off if m.head >= 0 else -1)) for m in s.mentions]
+        text += s.text
+    return Sentence(text=text, start=sents[0].start, mentions=tuple(mentions))
+
+
+def match_sentences(old: list[Sentence], new: list[Sentence]) -> tuple[list[tuple[list[int], list[int]]], list[int], list[int]]:
+    """Pair sentences: identical ones dropped, similar ones paired (with splits/merges).
+
+    Returns:
+        (pairs of old/new index lists that differ, unmatched old indexes, unmatched new).
+    """
+    on = [norm(s.text) for s in old]
+    nn = [norm(s.text) for s in new]
+    free_new: dict[str, list[int]] = {}
+    for j, t in enumerate(nn):
+        free_new.setdefault(t, []).append(j)
+    used_o, used_n = set(), set()
+    for i, t in enumerate(on):
+        if free_new.get(t):
+            used_n.add(free_new[t].pop(0))
+            used_o.add(i)
+    cands = []
+    for i in range(len(old)):
+        if i in used_o:
+            continue
+        for j in range(len(new)):
+            if j in used_n:
+                continue
+            sc = fuzz.ratio(on[i], nn[j]) / 100.0
+            if sc >= SENTENCE_THRESHOLD:
+                cands.append((sc - 0.001 * abs(i - j), i, j))
+    pair_of: dict[int, list[int]] = {}
+    sims: dict[int, float] = {}
+    for sc, i, j in sorted(cands, reverse=True):
+        if i in used_o or j in used_n:
+            continue
+        pair_of[i] = [j]
+        sims[i] = sc
+        used_o.add(i)
+        used_n.add(j)
+    # splits: an unmatched new sentence that completes a neighbour's pair
+    merged_old: dict[int, list[int]] = {i: [i] for i in pair_of}
+    for j in range(len(new)):
+        if j in used_n:
+            continue
+        for i, js in pair_of.items():
+            if (j - 1 in js or j + 1 in js):
+                joined = " ".join(nn[k] for k in sorted(js + [j]))
+                sc = fuzz.ratio(on[i], joined) / 100.0
+                if sc > sims[i] + 0.03:
+                    js.append(j)
+                    js.sort()
+                    sims[i] = sc
+                    used_n.add(j)
+                    break
+    # merges: an unmatched old sentence that completes a neighbour's pair
+    for i in range(len(old)):
+        if i in used_o:
+            continue
+        for k, olds in merged_old.items():
+            if i - 1 in olds or i + 1 in olds:
+                joined = " ".join(on[x] for x in sorted(olds + [i]))
+                sc = fuzz.ratio(joined, " ".join(nn[y] for y in pair_of[k])) / 100.0
+                if sc > sims[k] + 0.03:
+                    olds.append(i)
+                    olds.sort()
+                    sims[k] = sc
+                    used_o.add(i)
+                    break
+    pairs = [(merged_old[i], pair_of[i]) for i in sorted(pair_of)]
+    return pairs, [i for i in range(len(old)) if i not in used_o], [j for j in range(len(new)) if j not in used_n]
+
+
+def tag_unit_pair(old: list[Sentence], new: list[Sentence], pack: Pack) -> list[Tag]:
+    """Tags for a modified or moved unit whose text changed."""
+    pairs, gone, fresh = match_sentences(old, new)
+    tags: list[Tag] = []
+    for oi, nj in pairs:
+        tags += tag_sentences(_join([old[i] for i in oi]), _join([new[j] for j in nj]), pack)
+    gone_s = [old[i] for i in gone]
+    fresh_s = [new[j] for j in fresh]
+    tags += duties(gone_s, added=False) + _oversight_only(gone_s, added=False)
+    tags += duties(fresh_s, added=True) + _oversight_only(fresh_s, added=True)
+    return tags
+
+
+def _hunk_at(hs: list[Hunk], start: int, end: int, side: str) -> int | None:
+    for h in hs:
+        a, b = (h.old_start, h.old_end) if side == "old" else (h.new_start, h.new_end)
+        if a < end and start < b:
+            return h.index
+    return None
+
+
+def _map_old_to_new(diff: tuple[tuple[str, str], ...], pos: int) -> int | None:
+    o = n = 0
+    for op, text in diff:
+        L = len(text)
+        if op == "equal":
+            if o <= pos < o + L:
+                return n + (pos - o)
+            o += L
+            n += L
+        elif op == "delete":
+            if o <= pos < o + L:
+                return None
+            o += L
+        else:
+            n += L
+    return None
+
+
+def _surplus(mine: list[Mention], theirs: list[Mention], hs: list[Hunk], side: str) -> list[tuple[Mention, int]]:
+    """Mentions (with their hunk) of values named more often here than there."""
+    cm, ct = Counter(m.value for m in mine), Counter(m.value for m in theirs)
+    out = []
+    for value, n in cm.items():
+        extra = n - ct.get(value, 0)
+        if extra <= 0:
+            continue
+        changed = [(m, h) for m in mine if m.value == value for h in [_hunk_at(hs, m.start, m.end, side)] if h is not None]
+        out += changed[:extra]
+    return sorted(out, key=lambda t: t[0].start)
+
+
+def tag_sentences(o: Sentence, n: Sentence, pack: Pack) -> list[Tag]:
+    """Tags for one matched sentence pair."""
+    if norm(o.text) == norm(n.text):
+        return []
+    diff = word_diff(o.text, n.text)
+    hs = hunks(diff)
+    base = {"old_sentence": o.text, "new_sentence": n.text}
+    tags: list[Tag] = []
+    tags += _roles(o, n, hs, pack, base)
+    tags += _modals(o, n, hs, diff, base)
+    tags += _oversight(o, n, hs, base)
+    tags += _timescales(o, n, hs, base)
+    return tags
+
+
+def _has_pronoun(text: str, pack: Pack) -> bool:
+    return any(w.lower() in pack.pronouns for w in text.replace(",", " ").split())
+
+
+def _roles(o: Sentence, n: Sentence, hs: list[Hunk], pack: Pack, base: dict[str, str]) -> list[Tag]:
+    ro = [m for m in o.of("role") if m.accountable]
+    rn = [m for m in n.of("role") if m.accountable]
+    D = _surplus(ro, rn, hs, "old")
+    I = _surplus(rn, ro, hs, "new")
+    d_hunks = {h for _, h in D}
+    i_hunks = {h for _, h in I}
+    D = [(m, h) for m, h in D if not (h not in i_hunks and _has_pronoun(hs[h].new_text, pack))]
+    I = [(m, h) for m, h in I if not (h not in d_hunks and _has_pronoun(hs[h].old_text, pack))]
+    pairs: list[tuple[Mention, Mention]] = []
+    left_i = list(I)
+    left_d = []
+    for m, h in D:
+        partner = next((x for x in left_i if x[1] == h), None)
+        if partner is not None:
+            pairs.append((m, partner[0]))
+            left_i.remove(partner)
+        else:
+            left_d.append((m, h))
+    if len(left_d) == 1 and len(left_i) == 1:
+        pairs.append((left_d[0][0], left_i[0][0]))
+        left_d, left_i = [], []
+    tags = []
+    for d, i in pairs:
+        if pack.equivalent(d.value, i.value):
+            tags.append(Tag(type="TERMINOLOGY", from_=d.value, to=i.value, old_span=d.text, new_span=i.text, rule="roles/equivalent-terms", **base))
+            continue
+        ro_, rn_ = pack.rank(d.value), pack.rank(i.value)
+        direction = "lateral" if (ro_ == 0 or rn_ == 0 or ro_ == rn_) else ("down" if rn_ < ro_ else "up")
+        tags.append(Tag(type="ROLE_REPLACED", from_role=d.value, to_role=i.value, from_class=pack.role_class(d.value), to_class=pack.role_class(i.value), direction=direction, old_span=d.text, new_span=i.text, rule="roles/replaced-in-place", **base))
+    for d, _ in left_d:
+        tags.append(Tag(type="ROLE_REMOVED", role=d.value, role_class=pack.role_class(d.value), old_span=d.text, new_span=None, rule="roles/deleted-no-replacement", **base))
+    for i, _ in left_i:
+        tags.append(Tag(type="ROLE_ADDED", role=i.value, role_class=pack.role_class(i.value), old_span=None, new_span=i.text, rule="roles/inserted", **base))
+    return tags
+
+
+def _modals(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str], ...], base: dict[str, str]) -> list[Tag]:
+    mo, mn = o.of("modal"), n.of("modal")
+    pairs: list[tuple[Mention, Mention]] = []
+    used_n: set[int] = set()
+    left_o = []
+    for m in mo:
+        p = _map_old_to_new(diff, m.head)
+        k = next((k for k, x in enumerate(mn) if k not in used_n and p is not None and x.head == p), None)
+        if k is not None:
+            pairs.append((m, mn[k]))
+            used_n.add(k)
+        else:
+            left_o.append(m)
+    left_n = [x for k, x in enumerate(mn) if k not in used_n]
+    rest_o = []
+    for m in left_o:
+        h = _hunk_at(hs, m.head, m.head + 1, "old")
+        partner = next((x for x in left_n if h is not None and _hunk_at(hs, x.head, x.head + 1, "new") == h), None)
+        if partner is not None:
+            pairs.append((m, partner))
+            left_n.remove(partner)
+        else:
+            rest_o.append(m)
+    pairs += list(zip(rest_o, left_n))
+    tags = []
+    for a, b in pairs:
+        sa, sb = STRENGTH[a.value], STRENGTH[b.value]
+        if sa == sb:
+            continue
+        t = "OBLIGATION_WEAKENED" if sb < sa else "OBLIGATION_STRENGTHENED"
+        tags.append(Tag(type=t, from_modal=a.value, to_modal=b.value, actor=a.actor or b.actor, old_span=a.text, new_span=b.text, rule=f"modals/{a.rule}->{b.rule}", **base))
+    return tags
+
+
+def _oversight(o: Sentence, n: Sentence, hs: list[Hunk], base: dict[str, str]) -> list[Tag]:
+    oo, on_ = o.of("oversight"), n.of("oversight")
+    D = _surplus(oo, on_, hs, "old")
+    I = _surplus(on_, oo, hs, "new")
+    # one mechanism reworded as another in the same place is still oversight
+    shared = {h for _, h in D} & {h for _, h in I}
+    tags, seen = [], set()
+    for m, h in D:
+        if h in shared or m.value in seen:
+            continue
+        seen.add(m.value)
+        tags.append(Tag(type="OVERSIGHT_REMOVED", mechanism=m.value, old_span=m.text, new_span=None, rule=f"oversight/deleted/{m.rule}", **base))
+    seen = set()
+    for m, h in I:
+        if h in shared or m.value in seen:
+            continue
+        seen.add(m.value)
+        tags.append(Tag(type="OVERSIGHT_ADDED", mechanism=m.value, old_span=None, new_span=m.text, rule=f"oversight/inserted/{m.rule}", **base))
+    return tags
+
+
+def _timescales(o: Sentence, n: Sentence, hs: list[Hunk], base: dict[str, str]) -> list[Tag]:
+    to, tn = o.of("timescale"), n.of("timescale")
+    if Counter(m.value for m in to) == Counter(m.value for m in tn):
+        return []
+    D = _surplus(to, tn, hs, "old")
+    I = _surplus(tn, to, hs, "new")
+    pairs, left_i, left_d = [], list(I), []
+    for m, h in D:
+        partner = next((x for x in left_i if x[1] == h), None)
+        if partner is not None:
+            pairs.append((m, partner[0]))
+            left_i.remove(partner)
+        else:
+            left_d.append(m)
+    rest_i = [m for m, _ in left_i]
+    zipped = list(zip(left_d, rest_i))
+    pairs += zipped
+    left_d, rest_i = left_d[len(zipped):], rest_i[len(zipped):]
+    tags = [Tag(type="TIMESCALE_CHANGED", from_=a.text, to=b.text, old_span=a.text, new_span=b.text, rule=f"timescales/{a.rule}->{b.rule}", **base) for a, b in pairs if a.value != b.value]
+    tags += [Tag(type="TIMESCALE_CHANGED", from_=a.text, to=None, old_span=a.text, new_span=None, rule=f"timescales/removed/{a.rule}", **base) for a in left_d]
+    tags += [Tag(type="TIMESCALE_CHANGED", from_=None, to=b.text, old_span=None, new_span=b.text, rule=f"timescales/added/{b.rule}", **base) for b in rest_i]
+    return tags
