@@ -28,6 +28,8 @@ __all__ = ["align", "similarity", "GAP_THRESHOLD", "MOVE_THRESHOLD"]
 
 GAP_THRESHOLD = 0.55
 """Least similarity for two units in the same gap (same place) to be one unit edited."""
+SOLE_GAP_THRESHOLD = 0.35
+"""Least similarity when a gap holds one unit on each side."""
 MOVE_THRESHOLD = 0.72
 """Least similarity for a unit found elsewhere in the document to count as moved."""
 MAX_GAP_CELLS = 250_000
@@ -86,8 +88,13 @@ def _match_gap(A: list[Unit], B: list[Unit], gi: range, gj: range, match: dict[i
         return  # left to the move pass, which uses the shingle index
     olds = [A[i].norm for i in gi]
     news = [B[j].norm for j in gj]
+    # token_sort_ratio forgives reordered sentences; ratio keeps word order honest
     scores = cdist(olds, news, scorer=fuzz.ratio, dtype=None, workers=1)
+    scores = scores.clip(min=cdist(olds, news, scorer=fuzz.token_sort_ratio, dtype=None, workers=1))
     m, n = len(olds), len(news)
+    # one unit each side between two anchors: the same place in the document, so a
+    # heavy rewrite is still that unit edited
+    threshold = SOLE_GAP_THRESHOLD if (m == 1 and n == 1) else GAP_THRESHOLD
     # Ordered DP maximising the summed similarity of pairs above the threshold.
     best = [[0.0] * (n + 1) for _ in range(m + 1)]
     for x in range(m - 1, -1, -1):
@@ -95,12 +102,12 @@ def _match_gap(A: list[Unit], B: list[Unit], gi: range, gj: range, match: dict[i
         ka = A[gi[x]].kind
         for y in range(n - 1, -1, -1):
             s = float(scores[x][y]) / 100.0
-            take = (s + nxt[y + 1]) if (s >= GAP_THRESHOLD and B[gj[y]].kind == ka) else -1.0
+            take = (s + nxt[y + 1]) if (s >= threshold and B[gj[y]].kind == ka) else -1.0
             row[y] = max(take, nxt[y], row[y + 1])
     x = y = 0
     while x < m and y < n:
         s = float(scores[x][y]) / 100.0
-        if s >= GAP_THRESHOLD and B[gj[y]].kind == A[gi[x]].kind and abs(best[x][y] - (s + best[x + 1][y + 1])) < 1e-9:
+        if s >= threshold and B[gj[y]].kind == A[gi[x]].kind and abs(best[x][y] - (s + best[x + 1][y + 1])) < 1e-9:
             match[gi[x]] = gj[y]
             sims[gi[x]] = s
             x, y = x + 1, y + 1

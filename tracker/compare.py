@@ -7,7 +7,9 @@ call ``compare_documents``; nothing here does I/O beyond reading the input files
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +17,16 @@ from tracker.align import align
 from tracker.assess import assess
 from tracker.diff import word_diff
 from tracker.ingest import parse_file, parse_text
-from tracker.models import SEVERITIES, TAG_TYPES, Change, Document, Pack, Pair, Report, Summary, Tag, ToolInfo
-from tracker.nlp import analyse, load_pipeline, role_counts
+from tracker.ingest.normalise import norm
+from tracker.models import SEVERITIES, TAG_TYPES, Change, Document, Pack, Pair, Report, Sentence, Summary, Tag, ToolInfo
+from tracker.nlp import analyse_sentences, load_pipeline, role_counts, split_sentences
 from tracker.nlp.tag import duties, tag_unit_pair
 from tracker.packs import load_pack
 
 __all__ = ["compare_documents", "compare_files", "compare_texts"]
 
 TOP_SHIFTS = 10
+_DUTY_WORDS = re.compile(r"\b(must|shall|should|will|required|obliged|duty|expected|ought|needs?|ha(?:ve|s) to)\b", re.IGNORECASE)
 
 
 def _tool(model: str) -> ToolInfo:
@@ -57,30 +61,57 @@ def compare_documents(old: Document, new: Document, *, pack: Pack | str | os.Pat
     alignment = align(old, new)
     changed = [p for p in alignment.pairs if p.status != "equal"]
 
-    # Only changed units go through the full pipeline, in one nlp.pipe batch.
-    texts: list[str] = []
-    slots: list[tuple[int | None, int | None]] = []
-    for p in changed:
-        oi = ni = None
-        if p.old is not None and (p.text_changed or p.new is None):
-            oi = len(texts)
-            texts.append(p.old.text)
-        if p.new is not None and (p.text_changed or p.old is None):
-            ni = len(texts)
-            texts.append(p.new.text)
-        slots.append((oi, ni))
-    analysed = analyse(pipe, texts) if texts else []
+    # Only changed sentences of changed units go through the full pipeline, in one
+    # nlp.pipe batch; identical sentences (reordered or not) say nothing new.
+    olds = split_sentences([p.old.text if p.old is not None else "" for p in changed])
+    news = split_sentences([p.new.text if p.new is not None else "" for p in changed])
+    queue: list[str] = []
+    plan: list[tuple[list[tuple[int, str, int]], list[tuple[int, str, int]]]] = []
+    for p, os_, ns_ in zip(changed, olds, news):
+        if p.status == "equal" or not p.text_changed and p.old is not None and p.new is not None:
+            plan.append(([], []))
+            continue
+        if p.old is None or p.new is None:
+            parse_o = [_DUTY_WORDS.search(t) is not None for _, t in os_]
+            parse_n = [_DUTY_WORDS.search(t) is not None for _, t in ns_]
+        else:
+            left = Counter(norm(t) for _, t in ns_)
+            parse_o = []
+            for _, t in os_:
+                k = norm(t)
+                parse_o.append(left[k] <= 0)
+                left[k] -= 1
+            right = Counter(norm(t) for _, t in os_)
+            parse_n = []
+            for _, t in ns_:
+                k = norm(t)
+                parse_n.append(right[k] <= 0)
+                right[k] -= 1
+
+        def enqueue(sents: list[tuple[int, str]], flags: list[bool]) -> list[tuple[int, str, int]]:
+            out = []
+            for (off, t), f in zip(sents, flags):
+                out.append((off, t, len(queue) if f else -1))
+                if f:
+                    queue.append(t)
+            return out
+
+        plan.append((enqueue(os_, parse_o), enqueue(ns_, parse_n)))
+    done = analyse_sentences(pipe, queue) if queue else []
+
+    def sentences(items: list[tuple[int, str, int]]) -> list[Sentence]:
+        return [replace(done[k], start=off) if k >= 0 else Sentence(text=t, start=off) for off, t, k in items]
 
     changes: list[Change] = []
-    for n, (p, (oi, ni)) in enumerate(zip(changed, slots), 1):
+    for n, (p, (po, pn)) in enumerate(zip(changed, plan), 1):
         kind = p.status
         tags: list[Tag]
         if kind == "added":
-            tags = duties(analysed[ni], added=True) if ni is not None else []
+            tags = duties(sentences(pn), added=True)
         elif kind == "deleted":
-            tags = duties(analysed[oi], added=False) if oi is not None else []
-        elif p.text_changed and oi is not None and ni is not None:
-            tags = tag_unit_pair(analysed[oi], analysed[ni], pk)
+            tags = duties(sentences(po), added=False)
+        elif p.text_changed:
+            tags = tag_unit_pair(sentences(po), sentences(pn), pk)
             if not any(t.type != "EDITORIAL" for t in tags):
                 tags = [Tag(type="EDITORIAL", rule="editorial/no-accountability-change")]
         else:

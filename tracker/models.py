@@ -563,6 +563,9 @@ class Mention:
     """Id of the pack pattern that matched."""
     accountable: bool = True
     """Roles: named as an actor or accountable party (not a possessive, a modifier, or a subject)."""
+    modifier: bool = False
+    """Roles: used as a modifier of another noun ("social worker visits"): paired when swapped
+    for another role, never tagged alone (the parse of modifiers is the least sure)."""
     actor: str | None = None
     """Modals: the role bound by it, when the subject is a role."""
     negated: bool = False

@@ -208,16 +208,22 @@ def sniff(data: bytes, name: str | None = None) -> str:
     for magic, what, fix in _MAGIC:
         if data.startswith(magic):
             raise UnsupportedFormat(f"{label} is {what}", "not text, HTML, PDF or DOCX", fix)
-    if b"\x00" in data[:4096]:
+    binary = b"\x00" in data[:4096]
+    if not binary:
+        try:
+            data[:65536].decode("utf-8")
+        except UnicodeDecodeError as e:
+            if e.start < 65000:
+                bad = sum(1 for b in data[:4096] if b < 9 or 13 < b < 32 or b == 127)
+                # Otherwise legacy-encoded text (Windows-1252): the text parser decodes it.
+                binary = bad > len(data[:4096]) // 50
+    if binary:
+        ext = Path(name).suffix.lower() if name else ""
+        if ext == ".docx":
+            raise UnsupportedFormat(f"{label} is not a valid DOCX", "it is not a zip archive, and every .docx file is one", "open it in Word and save it as .docx, or give the PDF")
+        if ext == ".pdf":
+            raise UnsupportedFormat(f"{label} is not a valid PDF", "it has no %PDF- header", "download it again, or give the HTML or DOCX version")
         raise UnsupportedFormat(f"{label} is binary data", "not text, HTML, PDF or DOCX", _GIVE)
-    try:
-        data[:65536].decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start < 65000:
-            bad = sum(1 for b in data[:4096] if b < 9 or 13 < b < 32 or b == 127)
-            if bad > len(data[:4096]) // 50:
-                raise UnsupportedFormat(f"{label} is binary data", "not text, HTML, PDF or DOCX", _GIVE) from None
-            # Legacy-encoded text (Windows-1252): the text parser decodes it as such.
     if _HTML_START.match(data[:4096]):
         return "html"
     if stripped.startswith(b"<") and _HTML_TAG.search(data[:8192]):

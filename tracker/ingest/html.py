@@ -218,15 +218,13 @@ class _Walker:
 
     def paragraph(self, text: str) -> None:
         text = clean(text)
-        num, body = match_number(text)
-        if num is not None:
-            self.emit("paragraph", body, 0, num)
-            return
+        # Same order as plain text: "(a)"/"1)" are list markers, "12." a paragraph number.
         is_list, marker, body = match_list_marker(text)
         if is_list:
             self.emit("list_item", body, 1, marker)
-        else:
-            self.emit("paragraph", text, 0, None)
+            return
+        num, body = match_number(text)
+        self.emit("paragraph", body, 0, num) if num is not None else self.emit("paragraph", text, 0, None)
 
     def walk(self, el: Tag, depth: int = 0) -> None:
         for child in el.children:

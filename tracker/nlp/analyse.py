@@ -64,26 +64,27 @@ def _in_spans(tok: Token, spans: list[Span]) -> Span | None:
     return None
 
 
-def _accountable(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> bool:
+def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> str:
+    """``actor``, ``modifier`` ("social worker visits") or ``none`` (possessive, subject)."""
     role = pack.roles.get(span.label_)
     if role is None or role.cls == "subject":
-        return False
+        return "none"
     doc = span.doc
     nxt = doc[span.end] if span.end < len(doc) else None
     if nxt is not None and nxt.text in _POSSESSIVE:
-        return False
+        return "none"
     if parsed:
         root = span.root
         if root.dep_ == "poss":
-            return False
+            return "none"
         if root.dep_ in ("compound", "amod", "nmod") and not (span.start <= root.head.i < span.end):
             head = root.head
             if head.pos_ in ("NOUN", "PROPN") and head.i > root.i:
-                return False
+                return "modifier"
     else:
         if nxt is not None and (nxt.lower_ in _MODIFIED_NOUNS or _in_spans(nxt, role_spans) is not None):
-            return False
-    return True
+            return "modifier"
+    return "actor"
 
 
 def _subject(tok: Token) -> Token | None:
@@ -111,19 +112,24 @@ def _role_of(tok: Token | None, roles: list[tuple[Span, bool]]) -> str | None:
     return None
 
 
-def analyse_doc(doc: Doc, pack: Pack, parsed: bool) -> list[Sentence]:
-    """The sentences of ``doc`` with their mentions (offsets relative to each sentence)."""
+def analyse_doc(doc: Doc, pack: Pack, parsed: bool, whole: bool = False) -> list[Sentence]:
+    """The sentences of ``doc`` with their mentions (offsets relative to each sentence).
+
+    With ``whole``, the doc is one sentence already split by the caller, and one
+    ``Sentence`` comes back whatever the parser thinks of its boundaries.
+    """
     modal_rules = {r.id: r for r in pack.modals}
     over_rules = {r.id: r for r in pack.oversight}
     all_roles = list(doc.spans.get(ROLES, []))
     out: list[Sentence] = []
-    for sent in doc.sents:
+    for sent in ([doc[:]] if whole else doc.sents):
         s0 = sent.start_char
         within = [s for s in all_roles if s.start >= sent.start and s.end <= sent.end]
-        roles = [(s, _accountable(s, all_roles, pack, parsed)) for s in within]
+        standing = [(s, _standing(s, all_roles, pack, parsed)) for s in within]
+        roles = [(s, st == "actor") for s, st in standing]
         mentions: list[Mention] = []
-        for s, acc in roles:
-            mentions.append(Mention("role", s.label_, s.start_char - s0, s.end_char - s0, s.text, f"role:{s.label_}", accountable=acc))
+        for s, st in standing:
+            mentions.append(Mention("role", s.label_, s.start_char - s0, s.end_char - s0, s.text, f"role:{s.label_}", accountable=st == "actor", modifier=st == "modifier"))
         for s in doc.spans.get(MODALS, []):
             if not (s.start >= sent.start and s.end <= sent.end):
                 continue
@@ -165,7 +171,7 @@ def analyse_doc(doc: Doc, pack: Pack, parsed: bool) -> list[Sentence]:
                 continue
             mentions.append(Mention("timescale", normalise_timescale(s.text), s.start_char - s0, s.end_char - s0, s.text, f"timescale:{s.label_}"))
         mentions.sort(key=lambda m: (m.start, m.kind))
-        out.append(Sentence(text=sent.text_with_ws.rstrip() if False else doc.text[s0:sent.end_char], start=s0, mentions=tuple(mentions)))
+        out.append(Sentence(text=doc.text[s0:sent.end_char], start=s0, mentions=tuple(mentions)))
     return out
 
 

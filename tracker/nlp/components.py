@@ -42,6 +42,19 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
+def spelling_variants(phrase: str) -> list[str]:
+    """British and American spellings of -ise/-isation words.
+
+    >>> spelling_variants("organisation")
+    ['organisation', 'organization']
+    """
+    import re
+
+    alt = re.sub(r"(?<=[a-z])is(e|es|ed|ing|ation|ations)\b", r"iz\1", phrase)
+    alt2 = re.sub(r"(?<=[a-z])iz(e|es|ed|ing|ation|ations)\b", r"is\1", phrase)
+    return sorted({phrase, alt, alt2})
+
+
 def plural_variants(phrase: str) -> list[str]:
     """A phrase and its plural (last word pluralised): ``team manager`` -> ``team managers``.
 
@@ -76,7 +89,7 @@ class PackMatcher:
             phrases = [p for p in pats if isinstance(p, str)]
             tokens = [p for p in pats if not isinstance(p, str)]
             if phrases:
-                variants = sorted({v for p in phrases for v in plural_variants(p)})
+                variants = sorted({v for p in phrases for s in spelling_variants(p) for v in plural_variants(s)})
                 self.phrase.add(label, list(nlp.tokenizer.pipe(variants)))
             if tokens:
                 self.matcher.add(label, tokens)

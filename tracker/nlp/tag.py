@@ -213,8 +213,8 @@ def _has_pronoun(text: str, pack: Pack) -> bool:
 
 
 def _roles(o: Sentence, n: Sentence, hs: list[Hunk], pack: Pack, base: dict[str, str]) -> list[Tag]:
-    ro = [m for m in o.of("role") if m.accountable]
-    rn = [m for m in n.of("role") if m.accountable]
+    ro = [m for m in o.of("role") if m.accountable or m.modifier]
+    rn = [m for m in n.of("role") if m.accountable or m.modifier]
     D = _surplus(ro, rn, hs, "old")
     I = _surplus(rn, ro, hs, "new")
     d_hunks = {h for _, h in D}
@@ -234,6 +234,9 @@ def _roles(o: Sentence, n: Sentence, hs: list[Hunk], pack: Pack, base: dict[str,
     if len(left_d) == 1 and len(left_i) == 1:
         pairs.append((left_d[0][0], left_i[0][0]))
         left_d, left_i = [], []
+    # a modifier swapped for nothing is not a role removed: the parse is least sure there
+    left_d = [(m, h) for m, h in left_d if m.accountable]
+    left_i = [(m, h) for m, h in left_i if m.accountable]
     tags = []
     for d, i in pairs:
         if pack.equivalent(d.value, i.value):

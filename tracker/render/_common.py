@@ -1,0 +1,517 @@
+"""The view every renderer draws from: a Report read once into plain, ordered values.
+
+Renderers differ in markup only. What a change is called, how its tags read, which
+words a tag rests on, how changes group by role and by section: all of that is decided
+here, once, so the HTML, Markdown, CSV and DOCX reports never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from tracker.models import AUDIENCES, SEVERITIES, TAG_TYPES, Change, Report, Tag, VersionInfo
+
+__all__ = [
+    "AUDIENCE_NAMES",
+    "ChangeView",
+    "KIND_NAMES",
+    "Piece",
+    "ReportView",
+    "SEVERITY_NAMES",
+    "TAG_NAMES",
+    "TagView",
+    "build_view",
+    "generated_date",
+    "role_label",
+    "tag_label",
+]
+
+SEVERITY_NAMES = {"high": "High", "medium": "Medium", "low": "Low", "none": "Editorial only"}
+SEVERITY_WEIGHT = {"high": 3.0, "medium": 2.0, "low": 1.0, "none": 0.25}
+KIND_NAMES = {"added": "Added", "deleted": "Deleted", "modified": "Modified", "moved": "Moved"}
+AUDIENCE_NAMES = {
+    "procedures": "Procedures",
+    "supervision": "Supervision",
+    "training": "Training",
+    "practice": "Practice",
+    "governance": "Governance",
+}
+TAG_NAMES = {
+    "ROLE_REMOVED": "Role removed",
+    "ROLE_ADDED": "Role added",
+    "ROLE_REPLACED": "Role replaced",
+    "TERMINOLOGY": "Terminology",
+    "OBLIGATION_WEAKENED": "Obligation weakened",
+    "OBLIGATION_STRENGTHENED": "Obligation strengthened",
+    "OVERSIGHT_REMOVED": "Oversight removed",
+    "OVERSIGHT_ADDED": "Oversight added",
+    "TIMESCALE_CHANGED": "Timescale changed",
+    "DUTY_ADDED": "Duty added",
+    "DUTY_REMOVED": "Duty removed",
+    "EDITORIAL": "Editorial",
+}
+SUBSTITUTION_NAMES = {
+    "TERMINOLOGY": "terminology",
+    "ROLE_REPLACED": "role replaced",
+    "OBLIGATION_WEAKENED": "obligation weakened",
+    "OBLIGATION_STRENGTHENED": "obligation strengthened",
+    "WORDING": "wording",
+}
+_ROLE_SUBSTITUTIONS = ("TERMINOLOGY", "ROLE_REPLACED")
+NO_HEADING = "(before the first heading)"
+
+
+# --- Roles and tags ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _pack_labels(name: str) -> dict[str, str]:
+    """Role id -> label from the named pack, or {} when it cannot be loaded."""
+    try:
+        from tracker.packs import load_pack
+
+        return {k: r.label for k, r in load_pack(name).roles.items()}
+    except Exception:  # a report may outlive its pack: fall back to the ids
+        return {}
+
+
+def role_label(role: str | None, labels: dict[str, str] | None = None) -> str:
+    """``designated_safeguarding_lead`` -> ``designated safeguarding lead``."""
+    if not role:
+        return ""
+    if labels and role in labels:
+        return labels[role]
+    return role.replace("_", " ")
+
+
+def tag_label(tag: Tag, labels: dict[str, str] | None = None) -> str:
+    """A short reading of a tag with role ids as words: ``manager → colleague (down)``."""
+    t = tag.type
+    lab = lambda r: role_label(r, labels)  # noqa: E731
+    if t in ("ROLE_REMOVED", "ROLE_ADDED"):
+        return lab(tag.role) or "unnamed role"
+    if t == "ROLE_REPLACED":
+        return f"{lab(tag.from_role)} → {lab(tag.to_role)} ({tag.direction or 'lateral'})"
+    if t == "TERMINOLOGY":
+        return f"{lab(tag.from_) or '—'} → {lab(tag.to) or '—'}"
+    if t == "TIMESCALE_CHANGED":
+        return f"{tag.from_ or 'none'} → {tag.to or 'none'}"
+    if t in ("OBLIGATION_WEAKENED", "OBLIGATION_STRENGTHENED"):
+        return f"{tag.from_modal} → {tag.to_modal}"
+    if t in ("OVERSIGHT_REMOVED", "OVERSIGHT_ADDED"):
+        return tag.mechanism or "oversight"
+    if t in ("DUTY_ADDED", "DUTY_REMOVED"):
+        return f"{lab(tag.actor) or 'unnamed actor'} {tag.modal or ''}".strip()
+    return ""
+
+
+def tag_roles(tag: Tag) -> list[str]:
+    """Role ids a tag names (role, from_role, to_role, actor; TERMINOLOGY's from/to)."""
+    out = [tag.role, tag.from_role, tag.to_role, tag.actor]
+    if tag.type == "TERMINOLOGY":
+        out += [tag.from_, tag.to]
+    return [r for r in out if r]
+
+
+# --- Views -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TagView:
+    n: int
+    """1-based position of the tag on its change (the number its highlights carry)."""
+    type: str
+    name: str
+    """``Role replaced``."""
+    label: str
+    """``manager → colleague (down)``; empty for EDITORIAL."""
+    rule: str
+    old_span: str | None
+    new_span: str | None
+    roles: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """``Role replaced: manager → colleague (down)``."""
+        return f"{self.name}: {self.label}" if self.label else self.name
+
+    @property
+    def code_text(self) -> str:
+        """``ROLE_REPLACED manager → colleague (down)``."""
+        return f"{self.type} {self.label}" if self.label else self.type
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of diff text with the tags whose spans cover it, per side."""
+
+    op: str
+    """``equal``, ``delete`` or ``insert``."""
+    text: str
+    old_marks: tuple[int, ...] = ()
+    new_marks: tuple[int, ...] = ()
+
+    @property
+    def marks(self) -> tuple[int, ...]:
+        return tuple(sorted(set(self.old_marks) | set(self.new_marks)))
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    change: Change
+    id: str
+    kind: str
+    severity: str
+    section: str
+    """Chapter: the first heading of the trail."""
+    area: str
+    """Heat-strip cell: the first two headings of the trail."""
+    old_path: str
+    new_path: str
+    old_number: str
+    new_number: str
+    old_text: str
+    new_text: str
+    tags: tuple[TagView, ...]
+    pieces: tuple[Piece, ...]
+    roles: tuple[str, ...]
+    actions: tuple[tuple[str, tuple[str, ...]], ...]
+    """(audience, texts) in the order of ``AUDIENCES``."""
+    rules: tuple[str, ...]
+    """Evidence: the tagging rules, then the impact rules, each once."""
+    position: int
+    """Where in the document it stands (the new unit's index, else the old one's)."""
+
+    @property
+    def impact(self):  # type: ignore[no-untyped-def]
+        return self.change.impact
+
+    @property
+    def editorial(self) -> bool:
+        return self.severity == "none"
+
+    @property
+    def where(self) -> str:
+        """One path for headings: ``A > B > 12``, or ``A > 12 → C > 14`` when it moved."""
+        if self.old_path and self.new_path and self.old_path != self.new_path:
+            return f"{self.old_path} → {self.new_path}"
+        return self.new_path or self.old_path
+
+    @property
+    def numbers(self) -> str:
+        """``¶ 34 → 35``, ``¶ 12``, ``¶ 12 (deleted)``; empty for unnumbered units."""
+        o, n = self.old_number, self.new_number
+        if o and n:
+            return f"¶ {o}" if o == n else f"¶ {o} → {n}"
+        if o:
+            return f"¶ {o} (old)"
+        if n:
+            return f"¶ {n} (new)"
+        return ""
+
+    @property
+    def old_pieces(self) -> tuple[Piece, ...]:
+        return tuple(p for p in self.pieces if p.op != "insert")
+
+    @property
+    def new_pieces(self) -> tuple[Piece, ...]:
+        return tuple(p for p in self.pieces if p.op != "delete")
+
+    @property
+    def swaps(self) -> list[tuple[str, str]]:
+        """Word-level replacements (delete then insert), for the compact editorial list."""
+        out: list[tuple[str, str]] = []
+        d = self.change.diff
+        k = 0
+        while k < len(d):
+            op, text = d[k]
+            if op == "delete" and k + 1 < len(d) and d[k + 1][0] == "insert":
+                out.append((text.strip(), d[k + 1][1].strip()))
+                k += 2
+                continue
+            if op == "delete":
+                out.append((text.strip(), ""))
+            elif op == "insert":
+                out.append(("", text.strip()))
+            k += 1
+        return out
+
+
+@dataclass(frozen=True)
+class RoleEntry:
+    role: str
+    label: str
+    changes: tuple[ChangeView, ...]
+    by_severity: dict[str, int]
+    by_tag: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    section: str
+    changes: tuple[ChangeView, ...]
+    weight: float
+    heat: int
+    """0..4: how dark the heat-strip cell is."""
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        c = Counter(v.severity for v in self.changes)
+        return {s: c[s] for s in SEVERITIES if c.get(s)}
+
+
+@dataclass(frozen=True)
+class RoleMention:
+    role: str
+    label: str
+    old: int
+    new: int
+
+    @property
+    def delta(self) -> int:
+        return self.new - self.old
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report: Report
+    changes: tuple[ChangeView, ...]
+    labels: dict[str, str]
+    top_shifts: tuple[ChangeView, ...]
+    sections: tuple[str, ...]
+    areas: tuple[Area, ...]
+    roles: tuple[RoleEntry, ...]
+    role_mentions: tuple[RoleMention, ...]
+    substitutions: tuple[dict[str, Any], ...]
+    by_severity: tuple[tuple[str, int], ...]
+    by_tag: tuple[tuple[str, int], ...]
+    by_kind: tuple[tuple[str, int], ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        r = self.report
+        return r.new.title or r.old.title or ""
+
+    @property
+    def heading(self) -> str:
+        return f"What changed: {self.report.old.label} → {self.report.new.label}"
+
+    @property
+    def main_changes(self) -> tuple[ChangeView, ...]:
+        """Changes with a practice impact (severity above ``none``), in document order."""
+        return tuple(c for c in self.changes if not c.editorial)
+
+    @property
+    def editorial_changes(self) -> tuple[ChangeView, ...]:
+        return tuple(c for c in self.changes if c.editorial)
+
+    @property
+    def changed_mentions(self) -> tuple[RoleMention, ...]:
+        return tuple(m for m in self.role_mentions if m.delta)
+
+    @property
+    def pipeline(self) -> str:
+        """``guidance-tracker 0.1.0 · en_core_web_sm 3.8.0 · children-safeguarding 1.0.0``."""
+        t, p = self.report.tool, self.report.pack
+        s = f"{t.name} {t.version} · {t.model}"
+        if p is not None:
+            s += f" · pack {p.name} {p.version}"
+        return s
+
+    def version_rows(self, v: VersionInfo) -> list[tuple[str, str]]:
+        """(field, value) rows of a version's provenance, only those it has."""
+        rows = [("Label", v.label)]
+        if v.title:
+            rows.append(("Title", v.title))
+        if v.source:
+            rows.append(("Source", v.source))
+        if v.archive_url:
+            rows.append(("Archive copy", v.archive_url))
+        rows.append(("Retrieved", v.retrieved_at or "not recorded"))
+        if v.media_type:
+            rows.append(("Parsed as", v.media_type + (f" ({v.origin})" if v.origin else "")))
+        rows.append(("SHA-256", v.sha256))
+        return rows
+
+
+def generated_date() -> str:
+    """Today's date (UTC), or the date of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and epoch.isdigit() else datetime.now(timezone.utc)
+    return when.date().isoformat()
+
+
+def is_web_url(s: str | None) -> bool:
+    """Only http(s) sources become links: never ``javascript:`` or ``data:``."""
+    return bool(s) and re.match(r"^https?://[^\s<>\"']+$", s or "", re.IGNORECASE) is not None
+
+
+def _find(haystack: str, needle: str, start: int = 0, end: int | None = None) -> int:
+    i = haystack.find(needle, start, end)
+    if i < 0:
+        i = haystack.lower().find(needle.lower(), start, end)
+    return i
+
+
+def _span_range(text: str, span: str | None, sentence: str | None) -> tuple[int, int] | None:
+    """The first occurrence of ``span`` in ``text``, looked for inside ``sentence`` first."""
+    if not span or not text:
+        return None
+    if sentence:
+        s = text.find(sentence)
+        if s >= 0:
+            i = _find(text, span, s, s + len(sentence))
+            if i >= 0:
+                return i, i + len(span)
+    i = _find(text, span)
+    return (i, i + len(span)) if i >= 0 else None
+
+
+def _pieces(change: Change) -> tuple[Piece, ...]:
+    """Split the diff at the edges of the tags' spans, so each piece knows its marks."""
+    old_text = "".join(t for op, t in change.diff if op != "insert")
+    new_text = "".join(t for op, t in change.diff if op != "delete")
+    old_r: list[tuple[int, int, int]] = []
+    new_r: list[tuple[int, int, int]] = []
+    for n, tag in enumerate(change.tags, 1):
+        r = _span_range(old_text, tag.old_span, tag.old_sentence)
+        if r:
+            old_r.append((r[0], r[1], n))
+        r = _span_range(new_text, tag.new_span, tag.new_sentence)
+        if r:
+            new_r.append((r[0], r[1], n))
+    out: list[Piece] = []
+    op_pos = np_pos = 0
+    for op, text in change.diff:
+        if not text:
+            continue
+        has_old, has_new = op != "insert", op != "delete"
+        cuts = {0, len(text)}
+        for ranges, base, on in ((old_r, op_pos, has_old), (new_r, np_pos, has_new)):
+            if on:
+                for a, b, _ in ranges:
+                    for x in (a - base, b - base):
+                        if 0 < x < len(text):
+                            cuts.add(x)
+        edges = sorted(cuts)
+        for a, b in zip(edges, edges[1:]):
+            om = tuple(n for s, e, n in old_r if has_old and s < op_pos + b and e > op_pos + a)
+            nm = tuple(n for s, e, n in new_r if has_new and s < np_pos + b and e > np_pos + a)
+            out.append(Piece(op, text[a:b], om, nm))
+        if has_old:
+            op_pos += len(text)
+        if has_new:
+            np_pos += len(text)
+    return tuple(out)
+
+
+def _trail(change: Change) -> tuple[str, ...]:
+    u = change.new or change.old
+    if u is None:
+        return ()
+    return tuple(u.path) + ((u.text,) if u.kind == "heading" else ())
+
+
+def _change_view(c: Change, labels: dict[str, str]) -> ChangeView:
+    tags = []
+    for n, t in enumerate(c.tags, 1):
+        tags.append(TagView(
+            n=n, type=t.type, name=TAG_NAMES.get(t.type, t.type.replace("_", " ").capitalize()),
+            label=tag_label(t, labels), rule=t.rule or "", old_span=t.old_span, new_span=t.new_span,
+            roles=tuple(tag_roles(t)),
+        ))
+    roles: list[str] = []
+    for t in tags:
+        for r in t.roles:
+            if r not in roles:
+                roles.append(r)
+    grouped: dict[str, list[str]] = {}
+    for a in c.impact.actions:
+        grouped.setdefault(a.audience, []).append(a.text)
+    order = list(AUDIENCES) + sorted(k for k in grouped if k not in AUDIENCES)
+    actions = tuple((a, tuple(grouped[a])) for a in order if a in grouped)
+    rules: list[str] = []
+    for r in [t.rule for t in tags] + list(c.impact.rules):
+        if r and r not in rules:
+            rules.append(r)
+    trail = _trail(c)
+    u = c.new or c.old
+    return ChangeView(
+        change=c, id=c.id, kind=c.kind, severity=c.impact.severity, section=c.section or NO_HEADING,
+        area=" > ".join(trail[:2]) or NO_HEADING,
+        old_path=c.old.path_str if c.old else "", new_path=c.new.path_str if c.new else "",
+        old_number=(c.old.number or "") if c.old else "", new_number=(c.new.number or "") if c.new else "",
+        old_text=c.old.text if c.old else "", new_text=c.new.text if c.new else "",
+        tags=tuple(tags), pieces=_pieces(c), roles=tuple(roles), actions=actions, rules=tuple(rules),
+        position=u.index if u else 0,
+    )
+
+
+def _substitution(s: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    t = s.get("type", "")
+    a, b = s.get("from") or "", s.get("to") or ""
+    if t in _ROLE_SUBSTITUTIONS:
+        a, b = role_label(a, labels), role_label(b, labels)
+    return {"type": t, "name": SUBSTITUTION_NAMES.get(t, t.lower().replace("_", " ")), "from": a, "to": b, "count": int(s.get("count", 0))}
+
+
+def build_view(report: Report) -> ReportView:
+    """Read a report once into the ordered values every renderer draws."""
+    labels = _pack_labels(report.pack.name) if report.pack is not None else {}
+    changes = tuple(_change_view(c, labels) for c in report.changes)
+    by_id = {c.id: c for c in changes}
+    s = report.summary
+
+    sections: list[str] = []
+    for c in changes:
+        if c.section not in sections:
+            sections.append(c.section)
+
+    # Heat strip: one cell per area, in the order the areas first appear in the document.
+    area_changes: dict[str, list[ChangeView]] = {}
+    for c in sorted(changes, key=lambda c: (c.position, c.id)):
+        area_changes.setdefault(c.area, []).append(c)
+    weights = {k: sum(SEVERITY_WEIGHT.get(c.severity, 1.0) for c in v) for k, v in area_changes.items()}
+    top = max(weights.values(), default=0.0)
+    areas = tuple(
+        Area(key=k, section=v[0].section, changes=tuple(sorted(v, key=lambda c: c.id)), weight=weights[k],
+             heat=0 if top == 0 else max(1, min(4, round(4 * weights[k] / top))))
+        for k, v in area_changes.items()
+    )
+
+    role_changes: dict[str, list[ChangeView]] = {}
+    for c in changes:
+        for r in c.roles:
+            role_changes.setdefault(r, []).append(c)
+    roles = []
+    for r, cs in role_changes.items():
+        sev = Counter(c.severity for c in cs)
+        tg = Counter(t.type for c in cs for t in c.tags if r in t.roles)
+        roles.append(RoleEntry(
+            role=r, label=role_label(r, labels), changes=tuple(cs),
+            by_severity={k: sev[k] for k in SEVERITIES if sev.get(k)},
+            by_tag={k: tg[k] for k in TAG_TYPES if tg.get(k)},
+        ))
+    roles.sort(key=lambda e: (-e.by_severity.get("high", 0), -len(e.changes), e.label))
+
+    mentions = [RoleMention(r, role_label(r, labels), int(v.get("old", 0)), int(v.get("new", 0))) for r, v in s.role_mentions.items()]
+    mentions.sort(key=lambda m: (m.delta == 0, -abs(m.delta), -(m.old + m.new), m.label))
+
+    top_shifts = tuple(by_id[i] for i in s.top_shifts if i in by_id)
+    by_severity = tuple((k, int(s.by_severity.get(k, 0))) for k in SEVERITIES)
+    by_tag = tuple((k, int(v)) for k, v in sorted(s.by_tag.items(), key=lambda kv: TAG_TYPES.index(kv[0]) if kv[0] in TAG_TYPES else 99) if v)
+    by_kind = tuple((k, int(s.by_kind.get(k, 0))) for k in KIND_NAMES)
+    return ReportView(
+        report=report, changes=changes, labels=labels, top_shifts=top_shifts, sections=tuple(sections),
+        areas=areas, roles=tuple(roles), role_mentions=tuple(mentions),
+        substitutions=tuple(_substitution(x, labels) for x in s.substitutions),
+        by_severity=by_severity, by_tag=by_tag, by_kind=by_kind,
+    )
