@@ -584,3 +584,7 @@ class Sentence:
 
     def of(self, kind: str) -> list[Mention]:
         return [m for m in self.mentions if m.kind == kind]
+
+
+# --- Consultations and local procedures (tracker.consult, tracker.procedures) -----
+# Types of the consultation and local-procedures stages live below this line.

@@ -178,6 +178,14 @@ def _load(folder: Path, digest: str, seen: tuple[str, ...]) -> Pack:
         roles[rid] = RoleDef(id=rid, cls=obj["class"], rank=int(rank), label=obj.get("label", rid.replace("_", " ")), patterns=pats)
     if not roles:
         raise PackError(f"{rpath} defines no roles", None, "add one JSON line per role")
+    if parent:
+        # a wording this pack gives to one of its own roles is taken from the parent's
+        own = {str(p).lower() for r in roles.values() if r.id not in parent.roles or roles[r.id] is not parent.roles[r.id] for p in r.patterns if isinstance(p, str)}
+        for rid, r in list(roles.items()):
+            if r is parent.roles.get(rid):
+                kept = tuple(p for p in r.patterns if not (isinstance(p, str) and p.lower() in own))
+                if kept != r.patterns:
+                    roles[rid] = RoleDef(id=r.id, cls=r.cls, rank=r.rank, label=r.label, patterns=kept or r.patterns)
 
     equivalents = list(parent.equivalents) if parent else []
     for k, eq in enumerate(meta.get("equivalents", []), 1):

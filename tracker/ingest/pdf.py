@@ -56,6 +56,7 @@ _PAGE_NUMBER = re.compile(
     r"^(?:(?:page|p\.)\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?$|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
     re.IGNORECASE,
 )
+_PAGE_NUMBERED = re.compile(r"^#\b|\b#$|^page #|\bpage #( of #)?$|# (of|/) #$")
 _DOT_LEADER = re.compile(r"(?:\.\s*){4,}\d{1,4}$|\u2026{2,}\s*\d{1,4}$")
 _BULLETS = "\u2022\u25cf\u25aa\u25e6\u2023\u2043\u25a0\u25a1\u2013-*\uf0b7\uf0a7"
 _COMPOUND = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")
@@ -74,6 +75,8 @@ class Line:
     page_height: float
     text_x: float = 0.0
     """Where the text starts after a leading number or list marker."""
+    first_width: float = 0.0
+    """Width of the first word: would it have fitted at the end of the line before?"""
     heading_level: int = 0
     rows: list[str] | None = None
     """For a table: its rows, already joined."""
@@ -169,6 +172,7 @@ def _page_lines(page: Any, number: int, table_boxes: list[tuple[float, float, fl
             page_height=float(page.height),
         )
         line.text_x = _text_x(row, line.x0)
+        line.first_width = float(row[0]["x1"] - row[0]["x0"])
         lines.append(line)
     return lines
 
@@ -210,12 +214,19 @@ def _drop_running(lines_by_page: list[list[Line]]) -> list[list[Line]]:
     """Drop running heads and feet, page numbers and contents-page leaders."""
     n = len(lines_by_page)
     pages_with: dict[str, set[int]] = defaultdict(set)
+    raw_texts: dict[str, set[str]] = defaultdict(set)
     for lines in lines_by_page:
         for ln in lines:
             if ln.rows is None and _in_band(ln):
                 pages_with[_mask(ln.text)].add(ln.page)
+                raw_texts[_mask(ln.text)].add(ln.text)
     threshold = max(2, math.ceil(0.4 * n)) if n >= 2 else n + 1
-    running = {k for k, pages in pages_with.items() if len(pages) >= threshold}
+    # A recurring line is a running head if its text is the same on every page, or if what
+    # varies is a page number ("Page 3 of 40", "12 Working together ...").
+    running = {
+        k for k, pages in pages_with.items()
+        if len(pages) >= threshold and (len(raw_texts[k]) == 1 or _PAGE_NUMBERED.search(k))
+    }
     out = []
     for lines in lines_by_page:
         kept = []
@@ -266,13 +277,23 @@ def _mark_headings(lines: list[Line], body: float) -> None:
 
 
 def _typical_gap(lines: list[Line], body: float) -> float:
+    """White space between two lines of one paragraph: the smallest gap that recurs."""
     gaps: Counter[float] = Counter()
     for a, b in zip(lines, lines[1:]):
         if a.page == b.page and a.rows is None and b.rows is None and not a.heading_level and not b.heading_level and a.size == body == b.size:
             g = b.top - a.bottom
             if 0 <= g < 3 * body:
                 gaps[round(g * 2) / 2] += 1
-    return gaps.most_common(1)[0][0] if gaps else body * 0.3
+    recurring = [g for g, n in gaps.items() if n >= 2]
+    if recurring:
+        return min(recurring)
+    return min(gaps) if gaps else body * 0.3
+
+
+def _right_edge(lines: list[Line], body: float) -> float:
+    """Where full lines of body text end (the text column's right edge)."""
+    ends = sorted(ln.x1 for ln in lines if ln.rows is None and not ln.heading_level and ln.size == body)
+    return ends[int(0.9 * (len(ends) - 1))] if ends else 0.0
 
 
 def _join(parts: list[str], compounds: frozenset[str] = frozenset()) -> str:
@@ -327,6 +348,7 @@ def _strip_marker(text: str) -> str:
 def _assemble(lines: list[Line], body: float) -> list[RawUnit]:
     gap0 = _typical_gap(lines, body)
     para_gap = gap0 + max(2.0, 0.3 * body)
+    right = _right_edge(lines, body)
     compounds = frozenset(m.lower() for ln in lines for m in _COMPOUND.findall(ln.text))
     units: list[RawUnit] = []
     cur: _Unit | None = None
@@ -367,7 +389,10 @@ def _assemble(lines: list[Line], body: float) -> list[RawUnit]:
             if start is not None:
                 new = ended or outdent or (same_page and ln.top - prev.bottom > para_gap) or start[0] == "list_item" and ln.text[:1] in _BULLETS
             elif same_page:
-                new = ln.top - prev.bottom > para_gap
+                # A sentence ends and the next line's first word would have fitted after
+                # it: the line was broken on purpose, so a paragraph ends there.
+                deliberate = ended and prev.x1 + 0.3 * body + ln.first_width < right and not ln.text[:1].islower()
+                new = ln.top - prev.bottom > para_gap or deliberate
             else:
                 hanging = cur is not None and cur.text_x > cur.marker_x + 2 and abs(ln.x0 - cur.text_x) <= 2
                 new = ended and not ln.text[:1].islower() and not hanging

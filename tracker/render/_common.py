@@ -112,11 +112,12 @@ def tag_label(tag: Tag, labels: dict[str, str] | None = None) -> str:
 
 
 def tag_roles(tag: Tag) -> list[str]:
-    """Role ids a tag names (role, from_role, to_role, actor; TERMINOLOGY's from/to)."""
-    out = [tag.role, tag.from_role, tag.to_role, tag.actor]
-    if tag.type == "TERMINOLOGY":
-        out += [tag.from_, tag.to]
-    return [r for r in out if r]
+    """Role ids a tag names as accountable: role, from_role, to_role, actor.
+
+    TERMINOLOGY's from/to are left out: a renaming does not move accountability, and
+    counting it would file every "professional -> practitioner" under both roles.
+    """
+    return [r for r in (tag.role, tag.from_role, tag.to_role, tag.actor) if r]
 
 
 # --- Views -------------------------------------------------------------------------
@@ -198,10 +199,17 @@ class ChangeView:
 
     @property
     def where(self) -> str:
-        """One path for headings: ``A > B > 12``, or ``A > 12 → C > 14`` when it moved."""
-        if self.old_path and self.new_path and self.old_path != self.new_path:
-            return f"{self.old_path} → {self.new_path}"
-        return self.new_path or self.old_path
+        """Where it stands: ``A > B > 12``; ``A > B > 12 → 14`` when renumbered;
+        ``A > 12 → C > 14`` when it moved between sections."""
+        if not (self.old_path and self.new_path) or self.old_path == self.new_path:
+            return self.new_path or self.old_path
+        a, b = self.old_path.split(" > "), self.new_path.split(" > ")
+        k = 0
+        while k < min(len(a), len(b)) - 1 and a[k] == b[k]:
+            k += 1
+        head = " > ".join(a[:k])
+        tail = f"{' > '.join(a[k:])} → {' > '.join(b[k:])}"
+        return f"{head} > {tail}" if head else tail
 
     @property
     def numbers(self) -> str:
@@ -222,6 +230,23 @@ class ChangeView:
     @property
     def new_pieces(self) -> tuple[Piece, ...]:
         return tuple(p for p in self.pieces if p.op != "delete")
+
+    def runs(self, side: str) -> list[tuple[Piece, tuple[int, ...], tuple[int, ...]]]:
+        """(piece, marks, marks ending here) for one view: ``inline``, ``old`` or ``new``.
+
+        A tag's number is shown once, after the last piece of its span in that view.
+        """
+        if side == "old":
+            seq = [(p, p.old_marks) for p in self.old_pieces]
+        elif side == "new":
+            seq = [(p, p.new_marks) for p in self.new_pieces]
+        else:
+            seq = [(p, p.marks) for p in self.pieces]
+        out = []
+        for i, (p, m) in enumerate(seq):
+            nxt = set(seq[i + 1][1]) if i + 1 < len(seq) else set()
+            out.append((p, m, tuple(n for n in m if n not in nxt)))
+        return out
 
     @property
     def swaps(self) -> list[tuple[str, str]]:
@@ -312,6 +337,17 @@ class ReportView:
     @property
     def editorial_changes(self) -> tuple[ChangeView, ...]:
         return tuple(c for c in self.changes if c.editorial)
+
+    @property
+    def area_groups(self) -> list[tuple[str, list[Area]]]:
+        """Heat-strip cells grouped by chapter, consecutive runs in document order."""
+        out: list[tuple[str, list[Area]]] = []
+        for a in self.areas:
+            if out and out[-1][0] == a.section:
+                out[-1][1].append(a)
+            else:
+                out.append((a.section, [a]))
+        return out
 
     @property
     def changed_mentions(self) -> tuple[RoleMention, ...]:

@@ -67,7 +67,7 @@ def _chart(view: ReportView) -> dict[str, Any]:
     """Geometry of the role-mentions bar chart (old against new, one row per role)."""
     rows = list(view.changed_mentions[:CHART_ROWS]) or list(view.role_mentions[:8])
     top = max([max(m.old, m.new) for m in rows] + [1])
-    label_w, bar_w, row_h, head = 200, 330, 34, 8
+    label_w, bar_w, row_h, head = 170, 250, 34, 8
     out = []
     for i, m in enumerate(rows):
         y = head + i * row_h
@@ -77,7 +77,7 @@ def _chart(view: ReportView) -> dict[str, Any]:
         })
     return {
         "rows": out, "label_w": label_w, "bar_w": bar_w, "row_h": row_h,
-        "width": label_w + bar_w + 130, "height": head + row_h * len(out) + 6,
+        "width": label_w + bar_w + 115, "height": head + row_h * len(out) + 6,
     }
 
 
