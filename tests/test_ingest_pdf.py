@@ -268,3 +268,25 @@ def test_ingest_pdf_sample_hyphenation_undone(sample_docs) -> None:
         for u in doc.units:
             assert u.norm in html
             assert "- " not in u.text.replace(" - ", "")
+
+
+def test_ingest_pdf_inline_bold_and_ligatures() -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.add_page()
+    x = 20.0
+    for style, piece in (("", "1. The plan "), ("B", "must"), ("", ", without fail, be agreed.")):
+        pdf.set_font("Helvetica", style, 10.5)
+        pdf.text(x, 30, piece)
+        x += pdf.get_string_width(piece)
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.text(20, 50, "2. Numbered heading in large type")
+    pdf.set_font("Helvetica", "", 10.5)
+    pdf.text(20, 60, "3. Text after the heading.")
+    doc = parse_bytes(bytes(pdf.output()), name="inline.pdf")
+    assert [(u.kind, u.number, u.text) for u in doc.units] == [
+        ("paragraph", "1", "The plan must, without fail, be agreed."),
+        ("heading", None, "2. Numbered heading in large type"),
+        ("paragraph", "3", "Text after the heading."),
+    ]

@@ -173,3 +173,10 @@ def test_ingest_info_records_format_and_hash(sample_dir: Path) -> None:
     assert doc.info.label == "v2.pdf"
     assert doc.info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert doc.info.media_type == "pdf" and doc.info.origin == "file"
+
+
+def test_ingest_utf16_text_and_html() -> None:
+    doc = parse_bytes("1. Practitioners should record it.\n".encode("utf-16"), name="win.txt")
+    assert (doc.format, doc.units[0].number, doc.units[0].text) == ("text", "1", "Practitioners should record it.")
+    doc = parse_bytes("<html><body><p>2. A UTF-16 page.</p></body></html>".encode("utf-16"), name="win.html")
+    assert (doc.format, doc.units[0].number) == ("html", "2")

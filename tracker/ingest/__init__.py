@@ -190,6 +190,13 @@ def _zip_format(data: bytes, label: str) -> str:
     )
 
 
+def _from_utf16(data: bytes) -> bytes:
+    """UTF-16 text (Windows "Unicode" text files) as UTF-8; other bytes unchanged."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace").encode("utf-8")
+    return data
+
+
 def sniff(data: bytes, name: str | None = None) -> str:
     """Guess the format of ``data`` from its content (and ``name`` to break ties).
 
@@ -199,6 +206,7 @@ def sniff(data: bytes, name: str | None = None) -> str:
         UnsupportedFormat: a zip that is not a DOCX, an image, binary data.
     """
     label = name or "input"
+    data = _from_utf16(data[:65536]) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
     stripped = data[:4096].lstrip()
     pdf_at = data[:1024].find(b"%PDF-")
     if stripped.startswith(b"%PDF-") or (pdf_at >= 0 and (b"\x00" in data[:pdf_at] or (name or "").lower().endswith(".pdf"))):
@@ -311,6 +319,8 @@ def parse_bytes(data: bytes, *, name: str | None = None, info: VersionInfo | Non
         raise UnsupportedFormat(f"{label} is in an unsupported format ({fmt})", None, "give HTML, PDF, DOCX, Markdown or plain text")
     if info is None:
         info = VersionInfo(label=label, sha256=hashlib.sha256(data).hexdigest(), source=name, origin="file", media_type=fmt)
+    if fmt in ("text", "html"):
+        data = _from_utf16(data)
     try:
         raw = PARSERS[fmt](data)
     except TrackerError as e:

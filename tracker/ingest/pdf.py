@@ -59,6 +59,7 @@ _PAGE_NUMBER = re.compile(
 _PAGE_NUMBERED = re.compile(r"^#\b|\b#$|^page #|\bpage #( of #)?$|# (of|/) #$")
 _DOT_LEADER = re.compile(r"(?:\.\s*){4,}\d{1,4}$|\u2026{2,}\s*\d{1,4}$")
 _BULLETS = "\u2022\u25cf\u25aa\u25e6\u2023\u2043\u25a0\u25a1\u2013-*\uf0b7\uf0a7"
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
 _COMPOUND = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")
 
 
@@ -157,7 +158,7 @@ def _page_lines(page: Any, number: int, table_boxes: list[tuple[float, float, fl
         for w in row:
             sizes[round(float(w["size"]) * 2) / 2] += len(w["text"])
         bold_chars = sum(len(w["text"]) for w in row if _is_bold(w.get("fontname", "")))
-        text = clean(" ".join(w["text"] for w in row))
+        text = clean(_line_text(row).translate(_LIGATURES))
         if not text:
             continue
         line = Line(
@@ -175,6 +176,15 @@ def _page_lines(page: Any, number: int, table_boxes: list[tuple[float, float, fl
         line.first_width = float(row[0]["x1"] - row[0]["x0"])
         lines.append(line)
     return lines
+
+
+def _line_text(row: list[dict[str, Any]]) -> str:
+    """Words joined by spaces, except pieces that touch (a bold word and its comma)."""
+    out = row[0]["text"]
+    for prev, w in zip(row, row[1:]):
+        touching = w["x0"] - prev["x1"] < 0.12 * float(w.get("size") or 10)
+        out += ("" if touching else " ") + w["text"]
+    return out
 
 
 def _text_x(row: list[dict[str, Any]], x0: float) -> float:
@@ -267,7 +277,7 @@ def _mark_headings(lines: list[Line], body: float) -> None:
         larger = ln.size >= body + 1.0 and words <= 25
         bold_line = ln.bold and ln.size >= body - 0.5 and words <= 15 and not ln.text.endswith((".", ",", ";", ":")) and not numbered
         chapter = bool(HEADING_WORDS.match(ln.text)) and words <= 14 and not ln.text.endswith((".", ";", ","))
-        if (larger and not numbered) or bold_line or chapter:
+        if larger or bold_line or chapter:  # a numbered line in large type is a numbered heading
             ln.heading_level = -1
             styles.add((ln.size, ln.bold))
     ranked = sorted(styles, key=lambda s: (-s[0], not s[1]))

@@ -164,6 +164,8 @@ def analyse_doc(doc: Doc, pack: Pack, parsed: bool, whole: bool = False) -> list
             nxt = doc[s.end] if s.end < len(doc) else None
             if nxt is not None and nxt.lower_ in ("order", "orders"):
                 continue  # a supervision order is a court order, not oversight
+            if any(r.start < s.end and s.start < r.end for r in within):
+                continue  # part of a role's name ("supervising social worker", "approved mental health professional")
             rule = over_rules.get(s.label_)
             mentions.append(Mention("oversight", rule.mechanism if rule and rule.mechanism else s.label_, s.start_char - s0, s.end_char - s0, s.text, f"oversight:{s.label_}"))
         for s in doc.spans.get(TIMESCALES, []):

@@ -25,7 +25,7 @@ from tracker.render._common import (
 
 __all__ = ["md_escape", "md_redline", "render_markdown"]
 
-_INLINE = re.compile(r"([\\`*_~\[\]<|])")
+_INLINE = re.compile(r"([\\`*~\[\]<|]|(?<!\w)_|_(?!\w))")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # What would start a block if it opened a line: a heading, quote, list item, rule, table.
 _LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)](?=\s|$))")
@@ -83,6 +83,14 @@ def md_redline(cv: ChangeView) -> str:
     return md_line(" ".join("".join(out).split()))
 
 
+def _tag_list(cv: ChangeView) -> str:
+    """Tags in order, repeats counted: ``Duty removed: manager must (×2)``."""
+    counts: dict[str, int] = {}
+    for t in cv.tags:
+        counts[t.text] = counts.get(t.text, 0) + 1
+    return "; ".join(md_escape(k) + (f" (×{n})" if n > 1 else "") for k, n in counts.items())
+
+
 def _swaps(cv: ChangeView) -> str:
     parts = []
     for a, b in cv.swaps:
@@ -105,7 +113,7 @@ def _env() -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    env.filters.update(md=md_escape, cell=md_cell, line=md_line, redline=md_redline, swaps=_swaps)
+    env.filters.update(md=md_escape, cell=md_cell, line=md_line, redline=md_redline, swaps=_swaps, tag_list=_tag_list)
     env.globals.update(SEVERITY_NAMES=SEVERITY_NAMES, TAG_NAMES=TAG_NAMES, KIND_NAMES=KIND_NAMES, AUDIENCE_NAMES=AUDIENCE_NAMES)
     return env
 
