@@ -270,7 +270,7 @@ def test_ingest_pdf_sample_hyphenation_undone(sample_docs) -> None:
             assert "- " not in u.text.replace(" - ", "")
 
 
-def test_ingest_pdf_inline_bold_and_ligatures() -> None:
+def test_ingest_pdf_inline_bold_and_numbered_heading() -> None:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4", unit="mm")

@@ -116,9 +116,9 @@ def test_packs_hash_changes_with_content(pack_copy: Path) -> None:
 def test_packs_edited_role_changes_tagging(pack_copy: Path) -> None:
     from tracker import compare_texts
 
-    old, new = "The team leader should agree the plan.", "The practitioner should agree the plan."
+    old, new = "The duty officer should agree the plan.", "The practitioner should agree the plan."
     assert not [t for c in compare_texts(old, new, pack=str(pack_copy)).changes for t in c.tags if t.type == "ROLE_REPLACED"]
     f = pack_copy / "roles.jsonl"
-    f.write_text(f.read_text() + '{"id": "team_leader", "class": "oversight", "patterns": ["team leader"]}\n')
+    f.write_text(f.read_text() + '{"id": "duty_officer", "class": "oversight", "patterns": ["duty officer"]}\n')
     tags = [t for c in compare_texts(old, new, pack=str(pack_copy)).changes for t in c.tags if t.type == "ROLE_REPLACED"]
-    assert tags and tags[0].from_role == "team_leader" and tags[0].direction == "down"
+    assert tags and tags[0].from_role == "duty_officer" and tags[0].direction == "down"

@@ -19,6 +19,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util.retry import Retry
 
 from tracker import __version__
@@ -336,12 +337,12 @@ class HttpClient:
                 f"{url} redirects too many times", f"more than {s.max_redirects} redirects, probably a redirect loop",
                 "open the URL in a browser, see where it ends up, and watch that URL instead",
             ) from None
-        except requests.Timeout:
-            raise FetchError(
-                f"{url} did not answer in time", f"no response within {s.read_timeout:g} s, {s.retries} retries",
-                "try again later, or raise GUIDANCE_TRACKER_HTTP_TIMEOUT",
-            ) from None
         except requests.RequestException as e:
+            if _timed_out(e):
+                raise FetchError(
+                    f"{url} did not answer in time", f"no response within {s.read_timeout:g} s, after {s.retries} retries",
+                    "try again later, or raise GUIDANCE_TRACKER_HTTP_TIMEOUT",
+                ) from None
             raise FetchError(f"{url} could not be fetched", _reason(e), "check the URL and the network, then run fetch again") from None
 
     def _status_error(self, url: str, resp: requests.Response, hdrs: dict[str, str]) -> HttpStatusError:
@@ -457,13 +458,25 @@ def _sniff_binary(url: str, body: bytes, accept: frozenset[str], content_type: s
     return kind
 
 
+def _chain(e: BaseException) -> list[BaseException]:
+    """An exception and the reasons wrapped inside it (requests -> urllib3 -> socket)."""
+    out: list[BaseException] = []
+    cur: BaseException | None = e
+    while cur is not None and cur not in out and len(out) < 10:
+        out.append(cur)
+        nxt = getattr(cur, "reason", None)
+        if not isinstance(nxt, BaseException):
+            nxt = next((a for a in cur.args if isinstance(a, BaseException)), None) or cur.__context__
+        cur = nxt
+    return out
+
+
+def _timed_out(e: BaseException) -> bool:
+    return any(isinstance(x, (requests.Timeout, urllib3_exceptions.TimeoutError, TimeoutError)) for x in _chain(e))
+
+
 def _reason(e: BaseException) -> str:
     """A short cause from a requests exception (its innermost reason)."""
-    inner: BaseException = e
-    while True:
-        nxt = getattr(inner, "reason", None) or (inner.args[0] if inner.args and isinstance(inner.args[0], BaseException) else None)
-        if not isinstance(nxt, BaseException) or nxt is inner:
-            break
-        inner = nxt
+    inner = _chain(e)[-1]
     text = str(inner) or type(inner).__name__
     return " ".join(text.split())[:200]

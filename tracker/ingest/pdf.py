@@ -4,8 +4,9 @@ A PDF has no paragraphs, only positioned words; this module rebuilds them:
 
 1. Words are grouped into lines by their vertical position, with font size and weight.
 2. Running headers and footers are dropped: lines in the top or bottom band of the page
-   whose text (digits masked) recurs on most pages, and lone page numbers ("12",
-   "Page 3 of 40", "- 3 -"). Contents-page lines with dot leaders go too.
+   whose text recurs on at least 40% of the pages, the same each time or varying only
+   in a page number ("Page 3 of 40", "12 Working together"), and lone page numbers
+   ("12", "xii", "- 3 -"). Contents-page lines with dot leaders go too.
 3. Ruled tables found by pdfplumber become one paragraph per row (cells joined with
    `` | ``); their words are kept out of the running text.
 4. Headings: type clearly larger than the body text, a whole line in bold that does not
@@ -13,10 +14,12 @@ A PDF has no paragraphs, only positioned words; this module rebuilds them:
    first; consecutive lines of one heading style are one heading.
 5. Paragraphs: a line starts a new unit when it carries a paragraph number ("12." or
    "12 " then a capital) or a list marker ("(a)", a bullet) after the end of a sentence
-   or an outdent, or when the vertical gap above it is larger than the line spacing. At
+   or an outdent, when the vertical gap above it is larger than the line spacing, or
+   when the line above ends a sentence short of the right margin (its first word would
+   have fitted there, so the break was deliberate). At
    a page break a paragraph continues when its last line does not end a sentence, when
    the next line starts in lower case, or when the next line sits at the paragraph's
-   hanging indent.
+   hanging indent. One text column is assumed (as in GOV.UK guidance PDFs).
 6. Lines are joined with a space, except that a word hyphenated across a line break
    ("assess-" / "ment", lower case on both sides) is joined up again, keeping the hyphen
    only when the document spells the compound with one elsewhere.
@@ -53,12 +56,16 @@ _TERMINAL = (".", "!", "?", ":", ";")
 _CLOSERS = "\"')]\u2019\u201d"
 _BOLD = re.compile(r"bold|black|heavy|semibold|demibold|extrabold", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(
-    r"^(?:(?:page|p\.)\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?$|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
+    r"^(?:(?:page|p\.)\s*)?(?:\d{1,4}|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))(?:\s*(?:of|/)\s*\d{1,4})?$"
+    r"|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
     re.IGNORECASE,
 )
 _PAGE_NUMBERED = re.compile(r"^#\b|\b#$|^page #|\bpage #( of #)?$|# (of|/) #$")
 _DOT_LEADER = re.compile(r"(?:\.\s*){4,}\d{1,4}$|\u2026{2,}\s*\d{1,4}$")
-_BULLETS = "\u2022\u25cf\u25aa\u25e6\u2023\u2043\u25a0\u25a1\u2013-*\uf0b7\uf0a7"
+_GLYPHS = "\u2022\u25cf\u25aa\u25e6\u2023\u2043\u25a0\u25a1\uf0b7\uf0a7"
+"""Bullet glyphs: a line starting with one always starts a list item."""
+_BULLETS = _GLYPHS + "\u2013-*"
+"""Also dashes and asterisks, which start a list item only after a sentence ends."""
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
 _COMPOUND = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b")
 
@@ -397,7 +404,7 @@ def _assemble(lines: list[Line], body: float) -> list[RawUnit]:
             ended = _ends_sentence(prev.text)
             outdent = ln.x0 < prev.x0 - 3
             if start is not None:
-                new = ended or outdent or (same_page and ln.top - prev.bottom > para_gap) or start[0] == "list_item" and ln.text[:1] in _BULLETS
+                new = ended or outdent or (same_page and ln.top - prev.bottom > para_gap) or start[0] == "list_item" and ln.text[:1] in _GLYPHS
             elif same_page:
                 # A sentence ends and the next line's first word would have fitted after
                 # it: the line was broken on purpose, so a paragraph ends there.

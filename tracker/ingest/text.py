@@ -62,12 +62,26 @@ def _looks_like_title(block: str) -> bool:
     )
 
 
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPH = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def strip_markdown(line: str) -> str:
+    """Drop inline Markdown: links keep their text, emphasis and code marks go.
+
+    >>> strip_markdown("The manager **must** read [the policy](policy.html).")
+    'The manager must read the policy.'
+    """
+    line = _MD_LINK.sub(r"\1", line)
+    return _MD_EMPH.sub(r"\2", line)
+
+
 def split_text(text: str) -> list[RawUnit]:
     """Split plain text or Markdown into raw units (kind, text, level, number)."""
     units: list[RawUnit] = []
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     for block in re.split(r"\n\s*\n", text):
-        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+        lines = [strip_markdown(ln.strip()) for ln in block.split("\n") if ln.strip() and not re.fullmatch(r"\s*(---+|\*\*\*+|___+)\s*", ln)]
         current: list[str] = []
         kind, level, number = "paragraph", 0, None
 

@@ -37,7 +37,7 @@ from tracker.render._common import (
 __all__ = ["DELETE_COLOUR", "INSERT_COLOUR", "render_docx"]
 
 DELETE_COLOUR = RGBColor(0xA4, 0x16, 0x1A)
-INSERT_COLOUR = RGBColor(0x0B, 0x5A, 0x8C)
+INSERT_COLOUR = RGBColor(0x0A, 0x6B, 0x32)
 MUTED = RGBColor(0x52, 0x5E, 0x6D)
 SEVERITY_COLOURS = {
     "high": RGBColor(0xA4, 0x16, 0x1A),
@@ -76,6 +76,9 @@ def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths: 
         for cell, val in zip(cells, row):
             cell.text = _x(val)
     if widths:
+        t.autofit = False
+        for col, w in zip(t.columns, widths):
+            col.width = Cm(w)
         for row in t.rows:
             for cell, w in zip(row.cells, widths):
                 cell.width = Cm(w)
