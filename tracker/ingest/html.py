@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from tracker.errors import BadInput
 from tracker.ingest import Parsed
@@ -54,6 +54,7 @@ _BLOCK = frozenset(
 _BLOCK_LIST = sorted(_BLOCK)
 _HEADING = re.compile(r"^h([1-6])$")
 _TERMINAL = (".", "!", "?", ";", ")", '"', "\u201d", "'", "\u2019")
+_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 def _class_list(el: Tag) -> list[str]:
@@ -79,7 +80,7 @@ def _is_chrome(el: Tag) -> bool:
 
 
 def _strip_chrome(root: Tag) -> None:
-    for c in root.find_all(string=lambda s: isinstance(s, Comment)):
+    for c in root.find_all(string=lambda s: isinstance(s, _NOT_TEXT)):
         c.extract()
     for el in list(root.find_all(True)):
         if el.decomposed or el.parent is None:
@@ -114,7 +115,7 @@ def _text(el: Tag | NavigableString, skip_lists: bool = False) -> str:
         return str(el)
     out: list[str] = []
     for child in el.children:
-        if isinstance(child, Comment):
+        if isinstance(child, _NOT_TEXT):
             continue
         if isinstance(child, NavigableString):
             out.append(str(child))
@@ -224,11 +225,11 @@ class _Walker:
             self.emit("list_item", body, 1, marker)
             return
         num, body = match_number(text)
-        self.emit("paragraph", body, 0, num) if num is not None else self.emit("paragraph", text, 0, None)
+        self.emit("paragraph", body, 0, num)
 
     def walk(self, el: Tag, depth: int = 0) -> None:
         for child in el.children:
-            if isinstance(child, Comment):
+            if isinstance(child, _NOT_TEXT):
                 continue
             if isinstance(child, NavigableString):
                 self.inline.append(str(child))

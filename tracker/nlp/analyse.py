@@ -77,6 +77,8 @@ def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> s
         root = span.root
         if root.dep_ == "poss":
             return "none"
+        if root.dep_ == "pobj" and root.head.dep_ == "prep" and _in_spans(root.head.head, role_spans) is not None:
+            return "modifier"  # "the designated safeguarding lead from the child's school"
         if root.dep_ in ("compound", "amod", "nmod") and not (span.start <= root.head.i < span.end):
             head = root.head
             if head.pos_ in ("NOUN", "PROPN") and head.i > root.i:

@@ -224,14 +224,24 @@ def _roles(o: Sentence, n: Sentence, hs: list[Hunk], pack: Pack, base: dict[str,
     pairs: list[tuple[Mention, Mention]] = []
     left_i = list(I)
     left_d = []
-    for m, h in D:
-        partner = next((x for x in left_i if x[1] == h), None)
+    # within a hunk, a declared equivalent is the likeliest partner ("the manager, and the
+    # professionals" -> "the practitioners": the professionals were renamed, the manager
+    # removed); then the nearest role of the same class; then any.
+    for m, h in sorted(D, key=lambda t: not any(x[1] == t[1] and pack.equivalent(t[0].value, x[0].value) for x in I)):
+        same = [x for x in left_i if x[1] == h]
+        partner = (
+            next((x for x in same if pack.equivalent(m.value, x[0].value)), None)
+            or next((x for x in same if pack.role_class(m.value) == pack.role_class(x[0].value)), None)
+            or (same[0] if same else None)
+        )
         if partner is not None:
             pairs.append((m, partner[0]))
             left_i.remove(partner)
         else:
             left_d.append((m, h))
-    if len(left_d) == 1 and len(left_i) == 1:
+    left_d.sort(key=lambda t: t[0].start)
+    # a lone role out, a lone role in, in neighbouring hunks: one rewritten phrase
+    if len(left_d) == 1 and len(left_i) == 1 and abs(left_d[0][1] - left_i[0][1]) <= 1:
         pairs.append((left_d[0][0], left_i[0][0]))
         left_d, left_i = [], []
     # a modifier swapped for nothing is not a role removed: the parse is least sure there

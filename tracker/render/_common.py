@@ -276,6 +276,11 @@ class RoleEntry:
     by_severity: dict[str, int]
     by_tag: dict[str, int]
 
+    @property
+    def slug(self) -> str:
+        """The role id made safe for an HTML id: ``role-designated_safeguarding_lead``."""
+        return "role-" + re.sub(r"[^A-Za-z0-9_-]+", "-", self.role).strip("-")
+
 
 @dataclass(frozen=True)
 class Area:
