@@ -50,7 +50,8 @@ def entry_summary(store: Store, v: StoredVersion, top: int = 5) -> tuple[str, st
     s: dict[str, Any] = report["summary"]
     changes = {c["id"]: c for c in report["changes"]}
     acc = sum(1 for c in report["changes"] if any(t["type"] != "EDITORIAL" for t in c["tags"]))
-    parts.append(f"<p>Compared with {html.escape(prev.ref)}: {s['changes']} changes, {acc} to accountability.</p>")
+    n = s["changes"]
+    parts.append(f"<p>Compared with {html.escape(prev.ref)}: {n} change{'s' if n != 1 else ''}, {acc} to accountability.</p>")
     if s.get("by_tag"):
         parts.append("<p>By tag: " + ", ".join(f"{html.escape(k)} {n}" for k, n in s["by_tag"].items()) + "</p>")
     sev = ", ".join(f"{k} {n}" for k, n in s.get("by_severity", {}).items() if n and k != "none")

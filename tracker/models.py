@@ -588,3 +588,305 @@ class Sentence:
 
 # --- Consultations and local procedures (tracker.consult, tracker.procedures) -----
 # Types of the consultation and local-procedures stages live below this line.
+
+PROPOSAL_STATUSES: tuple[str, ...] = ("retained", "dropped", "modified", "new_in_final")
+"""Fate of a consultation proposal, in report order (``new_in_final``: never consulted on)."""
+STANCES: tuple[str, ...] = ("objection", "support", "neutral")
+FINDING_STATUSES: tuple[str, ...] = ("contradicts_new", "follows_old", "follows_new")
+"""How a local passage stands against a guidance change, most urgent first."""
+
+
+@dataclass(frozen=True)
+class ResponsePoint:
+    """One point of a consultation response: a paragraph or list item of it."""
+
+    source: str
+    """Label of the response document (its file name)."""
+    text: str
+    path: str
+    """Where the point stands in the response (``Timeliness > ¶3``)."""
+    index: int
+    """Position of the point's unit in its document, from 0."""
+    stance: str
+    """``objection``, ``support`` or ``neutral`` (a small lexicon, negation-aware)."""
+    by: str = "respondent"
+    """``respondent`` (a professional body, a member of the public) or ``government``
+    (a government response document)."""
+    refs: tuple[str, ...] = ()
+    """Paragraph references the point makes (``"62"``, ``"1:12"`` for chapter 1, paragraph 12)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "path": self.path, "index": self.index, "text": self.text,
+            "stance": self.stance, "by": self.by, "refs": list(self.refs),
+        }
+
+
+@dataclass(frozen=True)
+class PointLink:
+    """A response point linked to a proposal, with the evidence for the link."""
+
+    point: ResponsePoint
+    how: tuple[str, ...]
+    """``quotation``, ``paraphrase``, ``paragraph`` (a paragraph reference), ``role`` (role
+    words against the proposal's tags), strongest first."""
+    score: float
+    """0..1: how sure the link is (a quotation found verbatim scores 1)."""
+    quote: str
+    """The words of the point that make the link (the matched sentence), for quoting."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.point.source, "quote": self.quote, "stance": self.point.stance,
+            "by": self.point.by, "how": list(self.how), "score": round(float(self.score), 3),
+            "path": self.point.path, "point": self.point.text,
+        }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One edit of a consultation: a diff hunk from the text in force to the draft (or, for
+    ``new_in_final``, from the text in force to the final), and what became of it."""
+
+    id: str
+    status: str
+    """One of ``PROPOSAL_STATUSES``."""
+    kind: str
+    """``edit`` (words within a paragraph), ``added`` or ``deleted`` (a whole paragraph)."""
+    previous: Unit | None
+    draft: Unit | None
+    final: Unit | None
+    previous_words: str
+    """The words of the text in force at the edit (empty for an insertion)."""
+    draft_words: str
+    """The draft's words there (for ``new_in_final``: the same as ``previous_words``)."""
+    final_words: str
+    """The final's words there."""
+    tags: tuple[Tag, ...] = ()
+    """Tags of the edit alone: previous -> draft, or previous -> final for ``new_in_final``."""
+    impact: Impact = NO_IMPACT
+    final_tags: tuple[Tag, ...] = ()
+    """For ``modified``: tags of previous -> final at the edit (what came into force)."""
+    links: tuple[PointLink, ...] = ()
+    """Response points linked to the proposal, strongest link first."""
+
+    @property
+    def unit(self) -> Unit | None:
+        return self.draft or self.final or self.previous
+
+    @property
+    def path(self) -> str:
+        u = self.unit
+        return u.path_str if u else ""
+
+    @property
+    def accountability(self) -> bool:
+        return any(t.type != "EDITORIAL" for t in self.tags)
+
+    @property
+    def objected(self) -> bool:
+        """True when a respondent's point linked to it objects."""
+        return any(lk.point.stance == "objection" and lk.point.by != "government" for lk in self.links)
+
+    @property
+    def government_answered(self) -> bool:
+        return any(lk.point.by == "government" for lk in self.links)
+
+    def to_dict(self) -> dict[str, Any]:
+        num = lambda u: u.number if u else None  # noqa: E731
+        return {
+            "id": self.id,
+            "status": self.status,
+            "kind": self.kind,
+            "path": self.path,
+            "numbers": {"previous": num(self.previous), "draft": num(self.draft), "final": num(self.final)},
+            "previous": self.previous.text if self.previous else None,
+            "draft": self.draft.text if self.draft else None,
+            "final": self.final.text if self.final else None,
+            "previous_words": self.previous_words,
+            "draft_words": self.draft_words,
+            "final_words": self.final_words,
+            "accountability": self.accountability,
+            "tags": [t.to_dict() for t in self.tags],
+            "final_tags": [t.to_dict() for t in self.final_tags],
+            "impact": self.impact.to_dict(),
+            "objected": self.objected,
+            "retained_despite_objection": self.status == "retained" and self.objected,
+            "government_answered": self.government_answered,
+            "objections": [lk.to_dict() for lk in self.links],
+        }
+
+
+@dataclass(frozen=True)
+class ConsultationReport:
+    """Guidance in force, consultation draft and final text, with the responses: what
+    ``tracker.consult.track`` returns and ``consultation`` writes."""
+
+    previous: VersionInfo
+    draft: VersionInfo
+    final: VersionInfo
+    responses: tuple[VersionInfo, ...]
+    proposals: tuple[Proposal, ...]
+    points: tuple[ResponsePoint, ...]
+    """Every point of every response, linked or not."""
+    tool: ToolInfo
+    pack: PackInfo | None = None
+
+    def by_status(self, status: str) -> tuple[Proposal, ...]:
+        return tuple(p for p in self.proposals if p.status == status)
+
+    @property
+    def retained_despite_objection(self) -> tuple[Proposal, ...]:
+        """Accountability changes first, then the rest, each in document order."""
+        out = [p for p in self.proposals if p.status == "retained" and p.objected]
+        return tuple(sorted(out, key=lambda p: not p.accountability))
+
+    @property
+    def unlinked_points(self) -> tuple[ResponsePoint, ...]:
+        linked = {(lk.point.source, lk.point.index) for p in self.proposals for lk in p.links}
+        return tuple(pt for pt in self.points if (pt.source, pt.index) not in linked)
+
+    def summary(self) -> dict[str, Any]:
+        counts = {s: len(self.by_status(s)) for s in PROPOSAL_STATUSES}
+        acc = {s: sum(1 for p in self.by_status(s) if p.accountability) for s in PROPOSAL_STATUSES}
+        return {
+            "proposals": len(self.proposals),
+            "by_status": counts,
+            "accountability_by_status": acc,
+            "retained_despite_objection": len(self.retained_despite_objection),
+            "objected": sum(1 for p in self.proposals if p.objected),
+            "objected_without_government_answer": sum(1 for p in self.proposals if p.objected and not p.government_answered),
+            "points": len(self.points),
+            "points_linked": len(self.points) - len(self.unlinked_points),
+            "by_stance": {s: sum(1 for pt in self.points if pt.stance == s) for s in STANCES},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "consultation",
+            "tool": self.tool.to_dict(),
+            "previous": self.previous.to_dict(),
+            "draft": self.draft.to_dict(),
+            "final": self.final.to_dict(),
+            "responses": [r.to_dict() for r in self.responses],
+            "summary": self.summary(),
+            "retained_despite_objection": [p.id for p in self.retained_despite_objection],
+            "new_in_final": [p.id for p in self.by_status("new_in_final")],
+            "dropped": [p.id for p in self.by_status("dropped")],
+            "proposals": [p.to_dict() for p in self.proposals],
+            "unlinked_points": [pt.to_dict() for pt in self.unlinked_points],
+        }
+        if self.pack is not None:
+            d["pack"] = self.pack.to_dict()
+        return d
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A passage of a local procedure that restates a guidance paragraph that changed."""
+
+    id: str
+    document: str
+    """Label of the local document (its path relative to the folder given)."""
+    section: str
+    """Where the passage stands in the local document (heading trail and number)."""
+    local_text: str
+    """The local sentence that restates the guidance."""
+    passage: str
+    """The whole local paragraph or list item it stands in."""
+    change_id: str
+    """Id of the guidance change (``compare_documents(old, new)``) it follows."""
+    status: str
+    """One of ``FINDING_STATUSES``."""
+    severity: str
+    """The change's severity; ``none`` when the passage already follows the new text."""
+    match: str
+    """How it was found: ``quotation``, ``paraphrase`` or ``reference``."""
+    score: float
+    """0..1 similarity of the local sentence to the old guidance sentence."""
+    guidance_old: str
+    """The old guidance sentence (the whole paragraph when found by reference only)."""
+    guidance_new: str
+    guidance_path: str
+    """Where the guidance paragraph stands in the old version (``Chapter 1 > 62``)."""
+    reasons: tuple[str, ...] = ()
+    """Why the status: what in the local text contradicts the new guidance."""
+    suggested_text: str | None = None
+    """The local sentence with the guidance edits applied where their old words occur in it."""
+    tags: tuple[Tag, ...] = ()
+    summary: str = ""
+    """The change's impact summary."""
+    actions: tuple[Action, ...] = ()
+    source: str | None = None
+    """Path of the local file."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "document": self.document, "source": self.source, "section": self.section,
+            "local_text": self.local_text, "passage": self.passage, "change_id": self.change_id,
+            "status": self.status, "severity": self.severity, "match": self.match,
+            "score": round(float(self.score), 3), "reasons": list(self.reasons),
+            "suggested_text": self.suggested_text, "guidance_old": self.guidance_old,
+            "guidance_new": self.guidance_new, "guidance_path": self.guidance_path,
+            "tags": [t.to_dict() for t in self.tags], "summary": self.summary,
+            "actions": [a.to_dict() for a in self.actions],
+        }
+
+
+@dataclass(frozen=True)
+class LocalFailure:
+    """A local file that could not be read (listed, and the rest processed)."""
+
+    path: str
+    message: str
+    """One line: what happened, the cause and the fix."""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ProceduresReport:
+    """Local procedures checked against a guidance change: what ``tracker.procedures.check``
+    returns and ``procedures`` writes."""
+
+    old: VersionInfo
+    new: VersionInfo
+    documents: tuple[VersionInfo, ...]
+    """The local documents read."""
+    findings: tuple[Finding, ...]
+    tool: ToolInfo
+    pack: PackInfo | None = None
+    failures: tuple[LocalFailure, ...] = ()
+    changes_checked: int = 0
+    """Guidance changes (with a practice impact) looked for in the local documents."""
+    passages: int = 0
+    """Local paragraphs and list items searched."""
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "documents": len(self.documents),
+            "failures": len(self.failures),
+            "passages": self.passages,
+            "changes_checked": self.changes_checked,
+            "findings": len(self.findings),
+            "by_status": {s: sum(1 for f in self.findings if f.status == s) for s in FINDING_STATUSES},
+            "by_severity": {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "procedures",
+            "tool": self.tool.to_dict(),
+            "old": self.old.to_dict(),
+            "new": self.new.to_dict(),
+            "documents": [v.to_dict() for v in self.documents],
+            "summary": self.summary(),
+            "findings": [f.to_dict() for f in self.findings],
+            "failures": [f.to_dict() for f in self.failures],
+        }
+        if self.pack is not None:
+            d["pack"] = self.pack.to_dict()
+        return d

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from tracker.errors import BadInput, FetchError
-from tracker.fetch.http import CDX, DOCUMENT, Fetched, HttpClient, HttpStatusError
+from tracker.fetch.http import CDX, DOCUMENT, Fetched, HttpClient, RejectedResponse
 
 __all__ = [
     "ARCHIVES",
@@ -227,14 +227,14 @@ def _unavailable(archive: str, url: str, why: str) -> FetchError:
     )
 
 
-def _check_block(archive: str, got: Fetched | HttpStatusError) -> None:
+def _check_block(archive: str, got: Fetched | RejectedResponse) -> None:
     headers = got.headers
     body = got.content if isinstance(got, Fetched) else got.body
     status = got.status
     waf = (headers.get("x-amzn-waf-action") or "").lower()
     if waf == "captcha" or b"Human Verification" in body[:65536]:
         raise _unavailable(archive, got.url, f"it answered HTTP {status} with a captcha (Human Verification)")
-    if isinstance(got, HttpStatusError) and status in (403, 405):
+    if isinstance(got, RejectedResponse) and status in (403, 405):
         raise _unavailable(archive, got.url, f"it answered HTTP {status}")
 
 
@@ -248,7 +248,7 @@ def list_snapshots(client: HttpClient, archive: str, url: str, *, base: str | No
     query = cdx_url(archive, b, url, from_, to)
     try:
         got = client.get(query, accept=CDX)
-    except HttpStatusError as e:
+    except RejectedResponse as e:
         _check_block(archive, e)
         raise
     _check_block(archive, got)
@@ -292,7 +292,7 @@ def fetch_capture(client: HttpClient, archive: str, snap: Snapshot, *, base: str
     raw = capture_url(archive, b, snap, raw=True)
     try:
         got = client.get(raw, accept=DOCUMENT)
-    except HttpStatusError as e:
+    except RejectedResponse as e:
         _check_block(archive, e)
         raise
     _check_block(archive, got)

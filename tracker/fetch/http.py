@@ -33,6 +33,8 @@ __all__ = [
     "HttpClient",
     "HttpSettings",
     "HttpStatusError",
+    "RejectedResponse",
+    "WrongContentType",
     "USER_AGENT",
     "check_url",
     "media_kind",
@@ -158,15 +160,25 @@ class HttpSettings:
         return replace(s, **{k: v for k, v in overrides.items() if v is not None})
 
 
-class HttpStatusError(FetchError):
-    """An HTTP error status after retries; keeps what the archive code needs to judge it."""
+class RejectedResponse(FetchError):
+    """A response refused for its status or type; keeps what the archive code needs to
+    judge it (a captcha page is "archive unavailable", not "wrong type")."""
 
     def __init__(self, what: str, cause: str | None, fix: str | None, *, url: str, status: int, headers: dict[str, str], body: bytes) -> None:
         self.url = url
         self.status = status
         self.headers = headers
         self.body = body
+        """The first 64 KiB of the body, for diagnosis."""
         super().__init__(what, cause, fix)
+
+
+class HttpStatusError(RejectedResponse):
+    """An HTTP error status (after retries for 429 and 5xx)."""
+
+
+class WrongContentType(RejectedResponse):
+    """A content type the caller does not accept."""
 
 
 @dataclass(frozen=True)
@@ -291,7 +303,7 @@ class HttpClient:
                 return Fetched(url=url, final_url=resp.url, status=304, headers=hdrs, not_modified=True)
             if not 200 <= resp.status_code < 300:
                 raise self._status_error(url, resp, hdrs)
-            kind = self._check_type(url, hdrs.get("content-type"), accept)
+            kind = self._check_type(url, resp, hdrs, accept)
             body = self._read(url, resp, hdrs, max_bytes or self.settings.max_bytes)
         if kind == "binary" or kind is None:
             kind = _sniff_binary(url, body, accept, hdrs.get("content-type"))
@@ -327,31 +339,32 @@ class HttpClient:
                 time.sleep(pause)
         self._last[host] = time.monotonic()
 
-    def _request(self, method: str, url: str, headers: dict[str, str] | None = None) -> requests.Response:
+    def _request(self, method: str, url: str, headers: dict[str, str] | None = None, *, about: str | None = None) -> requests.Response:
+        """Send one request; errors name ``about`` (the document a robots.txt request is for)."""
         s = self.settings
         self._wait(url)
+        who = about or url
         try:
             return self.session.request(method, url, headers=headers, timeout=(s.connect_timeout, s.read_timeout), stream=True)
         except requests.TooManyRedirects:
             raise FetchError(
-                f"{url} redirects too many times", f"more than {s.max_redirects} redirects, probably a redirect loop",
+                f"{who} redirects too many times", f"more than {s.max_redirects} redirects, probably a redirect loop",
                 "open the URL in a browser, see where it ends up, and watch that URL instead",
             ) from None
         except requests.RequestException as e:
             if _timed_out(e):
                 raise FetchError(
-                    f"{url} did not answer in time", f"no response within {s.read_timeout:g} s, after {s.retries} retries",
+                    f"{who} did not answer in time", f"no response within {s.read_timeout:g} s, after {s.retries} retries",
                     "try again later, or raise GUIDANCE_TRACKER_HTTP_TIMEOUT",
                 ) from None
-            raise FetchError(f"{url} could not be fetched", _reason(e), "check the URL and the network, then run fetch again") from None
+            raise FetchError(f"{who} could not be fetched", _reason(e), "check the URL and the network, then run fetch again") from None
 
     def _status_error(self, url: str, resp: requests.Response, hdrs: dict[str, str]) -> HttpStatusError:
-        try:
-            snippet = resp.raw.read(65536, decode_content=True) or b""
-        except Exception:  # noqa: BLE001 - a snippet for diagnosis only
-            snippet = b""
+        snippet = _snippet(resp)
         code = resp.status_code
+        cause = "the server refused the request"
         if code in (404, 410):
+            cause = "the page is not there" if code == 404 else "the page was removed"
             fix = "the page has moved or gone: find its new address and `watch add` it"
         elif code in (401, 403, 405):
             fix = "the site refuses scripted requests; try later, or import a copy you downloaded with `guidance-tracker import`"
@@ -361,21 +374,23 @@ class HttpClient:
             fix = "check the URL"
         tried = f" after {self.settings.retries} retries" if code in _RETRY_STATUSES and self.settings.retries else ""
         return HttpStatusError(
-            f"{url} answered HTTP {code} {resp.reason or ''}".rstrip(), f"the server refused the request{tried}", fix,
+            f"{url} answered HTTP {code} {resp.reason or ''}".rstrip(), f"{cause}{tried}", fix,
             url=url, status=code, headers=hdrs, body=snippet,
         )
 
-    def _check_type(self, url: str, content_type: str | None, accept: frozenset[str]) -> str | None:
+    def _check_type(self, url: str, resp: requests.Response, hdrs: dict[str, str], accept: frozenset[str]) -> str | None:
+        content_type = hdrs.get("content-type")
         kind = media_kind(content_type)
         if content_type is None:
             return None  # no header: the body is sniffed instead
         if kind in accept or (kind == "binary" and accept & {"pdf", "docx"}) or (kind == "json" and "ndjson" in accept):
             return kind
         want = ", ".join(_KIND_NAMES[k] for k in sorted(accept) if k in _KIND_NAMES)
-        raise FetchError(
+        raise WrongContentType(
             f"{url} returned {content_type.split(';')[0].strip() or 'an empty content type'}",
             f"expected {want}",
             "check that the URL points at the guidance itself (the HTML page or the PDF), not a viewer or a login page",
+            url=url, status=resp.status_code, headers=hdrs, body=_snippet(resp),
         )
 
     def _read(self, url: str, resp: requests.Response, hdrs: dict[str, str], cap: int) -> bytes:
@@ -411,7 +426,7 @@ class HttpClient:
         root = f"{parts.scheme}://{parts.netloc}"
         rp = self._robots.get(root)
         if rp is None:
-            rp = self._robots[root] = self._load_robots(root)
+            rp = self._robots[root] = self._load_robots(root, url)
         if not rp.can_fetch(ROBOTS_TOKEN, url):
             why = getattr(rp, "why", None) or f"it disallows {ROBOTS_TOKEN} (or every robot) from this path"
             raise FetchError(
@@ -419,9 +434,9 @@ class HttpClient:
                 "ask the site owner, or download the document yourself and `guidance-tracker import` it",
             )
 
-    def _load_robots(self, root: str) -> RobotFileParser:
+    def _load_robots(self, root: str, url: str) -> RobotFileParser:
         rp = RobotFileParser(root + "/robots.txt")
-        resp = self._request("GET", root + "/robots.txt")
+        resp = self._request("GET", root + "/robots.txt", about=url)
         with resp:
             code = resp.status_code
             if 200 <= code < 300:
@@ -436,6 +451,13 @@ class HttpClient:
                 rp.disallow_all = True  # RFC 9309: an unreachable one (5xx) allows nothing
                 rp.why = f"its robots.txt could not be read (HTTP {code}), which means keep out"  # type: ignore[attr-defined]
         return rp
+
+
+def _snippet(resp: requests.Response) -> bytes:
+    try:
+        return resp.raw.read(65536, decode_content=True) or b""
+    except Exception:  # noqa: BLE001 - a snippet for diagnosis only
+        return b""
 
 
 def _sniff_binary(url: str, body: bytes, accept: frozenset[str], content_type: str | None) -> str:
@@ -472,7 +494,10 @@ def _chain(e: BaseException) -> list[BaseException]:
 
 
 def _timed_out(e: BaseException) -> bool:
-    return any(isinstance(x, (requests.Timeout, urllib3_exceptions.TimeoutError, TimeoutError)) for x in _chain(e))
+    chain = _chain(e)
+    if any(isinstance(x, (urllib3_exceptions.NewConnectionError, ConnectionRefusedError)) for x in chain):
+        return False  # urllib3 files a refused connection under ConnectTimeoutError
+    return any(isinstance(x, (requests.Timeout, urllib3_exceptions.TimeoutError, TimeoutError)) for x in chain)
 
 
 def _reason(e: BaseException) -> str:

@@ -20,6 +20,7 @@ _TRANSLATE = str.maketrans(
         "\u2026": "...",
     }
 )
+_LIGATURES = {0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl"}
 _WS = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)])")
 
@@ -28,6 +29,7 @@ def clean(text: str) -> str:
     """Display form: NFC, soft hyphens and zero-width marks dropped, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u200b", "")
     text = text.replace("\ufeff", "").replace("\u00a0", " ")
+    text = text.translate(_LIGATURES)
     return _WS.sub(" ", text).strip()
 
 

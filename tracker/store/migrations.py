@@ -77,3 +77,17 @@ def m001_initial(db: Database) -> None:
         pk=("comparison_id", "change_id"), foreign_keys=[("comparison_id", "comparisons", "id")],
     )
     db["impacts"].create_index(["severity"])
+
+
+@migrations()
+def m002_versions_immutable(db: Database) -> None:
+    """Versions are append-only: the database itself refuses to rewrite one (forget deletes)."""
+    db.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS versions_append_only
+        BEFORE UPDATE OF document, seq, sha256, raw, origin ON versions
+        BEGIN
+            SELECT RAISE(ABORT, 'versions are append-only: store a new version instead');
+        END
+        """
+    )
