@@ -48,10 +48,13 @@ def html_page(text: str, title: str = "Working together: sample") -> bytes:
 
 
 def pdf_bytes(text: str) -> bytes:
-    """A small text PDF (fpdf2) of the sample text."""
+    """A small text PDF (fpdf2) of the sample text; the same text gives the same bytes."""
+    from datetime import datetime, timezone
+
     from fpdf import FPDF
 
     pdf = FPDF()
+    pdf.set_creation_date(datetime(2024, 2, 14, 12, 0, tzinfo=timezone.utc))  # else the bytes change every second
     pdf.add_page()
     for block in text.strip().split("\n\n"):
         b = block.strip()
@@ -91,6 +94,8 @@ class Resp:
     """Seconds to wait before answering (a hanging server)."""
     content_length: int | None = None
     """Declared length, when it should differ from the body (a truncated body); -1 sends none."""
+    stall: float = 0.0
+    """Seconds to stop for halfway through the body (a server that hangs mid-transfer)."""
 
 
 Handler = Callable[[Req], Resp]
@@ -129,7 +134,14 @@ class LoopbackServer:
                         self.send_header("Content-Length", str(resp.content_length if resp.content_length is not None else len(resp.body)))
                     self.end_headers()
                     if self.command != "HEAD" and resp.status != 304:
-                        self.wfile.write(resp.body)
+                        if resp.stall:
+                            half = len(resp.body) // 2
+                            self.wfile.write(resp.body[:half])
+                            self.wfile.flush()
+                            server.stopping.wait(resp.stall)
+                            self.wfile.write(resp.body[half:])
+                        else:
+                            self.wfile.write(resp.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

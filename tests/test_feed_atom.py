@@ -11,6 +11,8 @@ from tracker.errors import NotFound
 from tracker.feed import build_feed
 from tracker.store import VersionMeta
 
+pytestmark = pytest.mark.timeout(60)
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -23,7 +25,7 @@ def entries(data: bytes) -> list[ET.Element]:
 def test_feed_lists_versions_newest_first_with_their_changes(store) -> None:
     store.add_document("wt", title="Working together", url="https://www.gov.uk/government/publications/wt")
     store.add_version("wt", OLD_TEXT.encode(), VersionMeta(origin="live", label="2018", source="https://www.gov.uk/wt.pdf",
-                                                          change_notes=[{"note": "First published."}]))
+                                                          published_at="2018-07-04", change_notes=[{"note": "First published."}]))
     v2, _ = store.add_version("wt", NEW_TEXT.encode(), VersionMeta(origin="archive", label="2023", source="https://www.gov.uk/wt.pdf",
                                                                   archive_url="https://web.archive.org/web/2023/https://www.gov.uk/wt.pdf",
                                                                   archived_at="2023-12-15T10:00:00Z"))

@@ -4,6 +4,7 @@ digest collapse without downloading, raw ``id_`` captures, and captcha refusals.
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from fixtures_store import FIXTURES, NEW_TEXT, OLD_TEXT, load_fixture, html_page
@@ -16,12 +17,15 @@ from tracker.fetch.archive import (
     archive_base,
     capture_url,
     distinct,
+    list_snapshots,
     parse_capture_url,
     parse_pywb_cdx,
     parse_wayback_cdx,
 )
 from tracker.fetch.http import HttpClient
 from tracker.store import sha1_b32
+
+pytestmark = pytest.mark.timeout(60)
 
 PAGE = "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2"
 EDU = "https://www.education.gov.uk/publications/standard/publicationDetail/Page1/DFE-00030-2013"
@@ -179,3 +183,65 @@ def test_fetch_archive_failed_capture_is_listed_and_the_rest_go_on(store, http_s
         res = backfill(store, "wt", client, "wayback", base=http_server.base)
     assert len(res.failures) == 1 and "20150401120000" in res.failures[0] and "HTTP 404" in res.failures[0]
     assert [v.label for v in res.imported] == ["2018-08-02"]
+
+
+def test_fetch_archive_http_and_https_captures_collapse_by_content(store, http_server, fast_http) -> None:
+    """The same URL over http and https: identical content is one version whatever the scheme
+    (skipped by digest without downloading, or by SHA-256 when the digest differs);
+    different editions stay apart."""
+    plain, secure = PAGE.replace("https://", "http://"), PAGE
+    rows = [
+        ["timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+        ["20150401120000", plain, "text/html", "200", DIGESTS["digest_old"], "9120"],
+        ["20150402120000", secure, "text/html", "200", DIGESTS["digest_old"], "9120"],   # same digest: never downloaded
+        ["20170101000000", plain, "text/html", "200", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "9120"],  # same bytes, odd digest
+        ["20180802101500", secure, "text/html", "200", DIGESTS["digest_new"], "9033"],   # another edition
+    ]
+    http_server.route("/cdx/search/cdx", json.dumps(rows), content_type="application/json")
+    http_server.route(f"/web/20150401120000id_/{plain}", OLD)
+    http_server.route(f"/web/20150402120000id_/{secure}", OLD)
+    http_server.route(f"/web/20170101000000id_/{plain}", OLD)
+    http_server.route(f"/web/20180802101500id_/{secure}", NEW)
+    store.add_document("wt", url=PAGE, watched=True)
+    with HttpClient(fast_http) as client:
+        res = backfill(store, "wt", client, "wayback", base=http_server.base)
+    assert res.listed == 4 and res.failures == []
+    assert [s.timestamp for s in res.duplicates] == ["20150402120000"]
+    assert http_server.hits(f"/web/20150402120000id_/{secure}") == []
+    assert [v.ref for v in res.same] == ["wt@1"]  # downloaded, but already stored: no new version
+    vs = store.versions("wt")
+    assert [(v.seq, v.source, v.sha256) for v in vs] == [
+        (1, plain, hashlib.sha256(OLD).hexdigest()), (2, secure, hashlib.sha256(NEW).hexdigest())]
+
+
+def test_fetch_archive_to_year_bounds_the_captures(store, http_server, fast_http) -> None:
+    paths = serve_wayback(http_server)
+    store.add_document("wt", url=PAGE, watched=True)
+    with HttpClient(fast_http) as client:
+        res = backfill(store, "wt", client, "wayback", base=http_server.base, to="2017")
+    assert [s.timestamp for s in res.duplicates] == ["20160512083000"] and [v.label for v in res.imported] == ["2015-04-01"]
+    assert http_server.hits(paths["20180802101500"]) == []
+    assert http_server.hits("/cdx/search/cdx")[0].query["to"] == ["2017"]
+
+
+def test_fetch_archive_cdx_server_error_is_not_an_empty_history(store, http_server, fast_http, store_snapshot) -> None:
+    http_server.route("/cdx/search/cdx", b"boom", status=502, content_type="text/plain")
+    store.add_document("wt", url=PAGE, watched=True)
+    before = store_snapshot(store)
+    with HttpClient(fast_http) as client, pytest.raises(FetchError, match="HTTP 502"):
+        backfill(store, "wt", client, "wayback", base=http_server.base)
+    assert store_snapshot(store) == before
+
+
+@pytest.mark.parametrize("archive", ["wayback", "ukgwa"])
+@pytest.mark.parametrize("dialect", ["wayback_cdx.json", "ukgwa_cdx.jsonl"])
+def test_fetch_archive_either_archive_may_answer_either_cdx_dialect(archive, dialect, store, http_server, fast_http) -> None:
+    path = "/cdx/search/cdx" if archive == "wayback" else "/ukgwa/cdx"
+    base = http_server.base if archive == "wayback" else http_server.url("/ukgwa")
+    http_server.route(path, load_fixture(dialect, **DIGESTS), content_type="application/json" if dialect.endswith("json") else "text/x-ndjson")
+    with HttpClient(fast_http) as client:
+        snaps = list_snapshots(client, archive, PAGE, base=base)
+    stamps = ["20150401120000", "20160512083000", "20180802101500"] if dialect.startswith("wayback") else [
+        "20130403143649", "20130901080000", "20150326100000"]
+    assert [s.timestamp for s in snaps] == stamps  # redirects and revisits are not captures
+    assert snaps[0].digest == DIGESTS["digest_old"] and snaps[-1].digest == DIGESTS["digest_new"]

@@ -13,6 +13,8 @@ from tracker.fetch import fetch_document
 from tracker.fetch.govuk import api_url, choose_attachment, wrap_body
 from tracker.fetch.http import HttpClient
 
+pytestmark = pytest.mark.timeout(60)
+
 PAGE = "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2"
 API_PAGE = "/api/content/government/publications/working-together-to-safeguard-children--2"
 API_HTML = API_PAGE + "/working-together"
@@ -168,3 +170,22 @@ def test_fetch_govuk_api_url_and_attachment_preference(monkeypatch) -> None:
     assert choose_attachment(atts[:2], None, PAGE)["content_type"] == "application/pdf"
     assert choose_attachment(atts[:1], None, PAGE) is None
     assert choose_attachment(atts, "1", PAGE)["id"] == "data.csv"
+
+
+def test_fetch_govuk_303_to_the_canonical_path_is_followed(store, govuk, fast_http) -> None:
+    moved = "/api/content/government/publications/working-together-2023"
+    govuk.route(API_PAGE, b"", status=303, content_type=None, headers={"Location": moved})
+    govuk.route(moved, publication(["pdf"], "2024-02-14T12:00:00.000+00:00"), content_type="application/json")
+    govuk.route(PDF_PATH, pdf_bytes(OLD_TEXT), content_type="application/pdf")
+    store.add_document("wt", url=PAGE, watched=True)
+    with HttpClient(fast_http) as client:
+        v = fetch_document(store, "wt", client).version
+    assert v.media_type == "pdf" and v.published_at == "2024-02-14T12:00:00.000+00:00"
+    assert len(govuk.hits(moved)) == 1
+
+
+def test_fetch_govuk_api_base_is_a_setting(monkeypatch) -> None:
+    monkeypatch.setenv("GUIDANCE_TRACKER_GOVUK_URL", "http://127.0.0.1:9/mirror")
+    assert api_url(PAGE) == "http://127.0.0.1:9/mirror" + API_PAGE
+    monkeypatch.delenv("GUIDANCE_TRACKER_GOVUK_URL")
+    assert api_url(PAGE).startswith("https://www.gov.uk/api/content/")

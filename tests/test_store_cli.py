@@ -9,8 +9,12 @@ import pytest
 from click.testing import CliRunner
 from fixtures_store import FIXTURES, NEW_TEXT, OLD_TEXT, html_page, load_fixture
 
+from fixtures_store import Resp
+
 from tracker.cli import cli, main
 from tracker.store import open_store, sha1_b32
+
+pytestmark = pytest.mark.timeout(120)
 
 OLD, NEW = html_page(OLD_TEXT), html_page(NEW_TEXT)
 
@@ -62,6 +66,14 @@ def test_store_cli_import_and_versions(tracker_env, tmp_path) -> None:
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["summary"]["by_tag"] == {"ROLE_REMOVED": 1}
     assert open_store(tracker_env).counts()["comparisons"] == 1
+    # an older edition imported later is listed (and ordered for @previous) by its own date
+    f0 = tmp_path / "wt2010.md"
+    f0.write_text(OLD_TEXT.replace("10 working days", "15 working days"))
+    assert run("import", str(f0), "--name", "wt", "--label", "2010", "--date", "2010").exit_code == 0
+    vs = json.loads(run("versions", "wt", "--json").output)
+    assert [(v["seq"], v["label"]) for v in vs] == [(3, "2010"), (1, "2018"), (2, "wt2023.md")]
+    r = run("compare", "wt@2010", "wt@1", "--format", "json", "--model", "rules-only")  # any two, not only neighbours
+    assert r.exit_code == 0 and json.loads(r.stdout)["summary"]["by_tag"] == {"TIMESCALE_CHANGED": 1}
 
 
 def test_store_cli_fetch_reports_failures_and_goes_on(tracker_env, http_server) -> None:
@@ -98,6 +110,8 @@ def test_store_cli_fetch_reports_failures_and_goes_on(tracker_env, http_server) 
     assert "webhook notified" in r.stdout
     assert len(hooks) == 1
     hook = hooks[0]
+    assert hook["event"] == "accountability_changes"
+    assert http_server.hits("/hook", "POST")[0].header("Content-Type") == "application/json"
     assert hook["document"] == "wt" and hook["versions"] == {"old": "wt@1", "new": "wt@2"}
     assert hook["counts"]["by_tag"] == {"ROLE_REMOVED": 1} and hook["top_shifts"][0]["severity"] == "high"
     assert hook["new"]["source"] == http_server.url("/wt") and hook["new"]["http"]["status"] == "200"
@@ -114,10 +128,32 @@ def test_store_cli_history_and_captcha(tracker_env, http_server, monkeypatch) ->
     http_server.route(f"/web/20150401120000id_/{page}", OLD)
     http_server.route(f"/web/20180802101500id_/{page}", NEW)
     run("watch", "add", page, "--name", "wt")
+    r = run("history", "wt", "--archive", "wayback", "--archive-url", http_server.base, "--from", "2015", "--to", "2016")
+    assert r.exit_code == 0, r.output
+    assert "2 captures listed, 1 skipped as duplicates" in r.stdout and "imported wt@1 (2015-04-01)" in r.stdout
+    assert http_server.hits(f"/web/20180802101500id_/{page}") == []  # after --to
     r = run("history", "wt", "--archive", "wayback", "--archive-url", http_server.base, "--from", "2015")
     assert r.exit_code == 0, r.output
-    assert "3 captures listed, 1 skipped as duplicates" in r.stdout and "imported wt@2 (2018-08-02)" in r.stdout
+    assert "3 captures listed, 2 skipped as duplicates" in r.stdout and "imported wt@2 (2018-08-02)" in r.stdout
     assert http_server.hits(f"/web/20160512083000id_/{page}") == []
+    # a report made from archived versions cites them: URL, archive copy, capture time, hash, pipeline
+    r = run("compare", "wt@1", "wt@latest", "--format", "md", "--model", "rules-only")
+    assert r.exit_code == 0, r.output
+    store = open_store(tracker_env)
+    v1, v2 = store.versions("wt")
+    for v in (v1, v2):
+        assert v.archive_url in r.stdout and v.sha256 in r.stdout and v.archived_at in r.stdout
+    assert page in r.stdout and "rules-only" in r.stdout and "children-safeguarding" in r.stdout
+    out = tracker_env.parent / "wt.html"
+    assert run("compare", "wt@1", "wt@2", "--format", "html", "--out", str(out), "--model", "rules-only").exit_code == 0
+    html = out.read_text()
+    for v in (v1, v2):
+        assert v.archive_url in html and v.sha256 in html and v.archived_at in html
+    assert "rules-only" in html
+    r = run("compare", "wt@2015-04-01", "wt@2", "--format", "json", "--model", "rules-only")
+    d = json.loads(r.stdout)
+    assert d["old"]["archive_url"] == v1.archive_url and d["old"]["origin"] == "archive"
+    assert d["new"]["http"]["status"] == "200" and d["new"]["retrieved_at"] == "2018-08-02T10:15:00Z"
     assert run("history", "wt", "--archive", "wayback", "--from", "last year").exit_code == 2
     assert run("history", "wt", "--archive", "archive-it").exit_code == 2
 
@@ -162,3 +198,63 @@ def test_store_cli_main_maps_errors_to_exit_status(tracker_env, capsys) -> None:
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("Error: no document named 'nope'") and "\n" not in err
+
+
+def test_store_cli_db_option_beats_the_environment(tracker_env, tmp_path) -> None:
+    f = tmp_path / "v.md"
+    f.write_text(OLD_TEXT)
+    other = tmp_path / "elsewhere" / "other.db"
+    r = run("import", str(f), "--name", "wt", "--db", str(other))
+    assert r.exit_code == 0 and other.is_file()
+    assert run("versions", "wt", "--db", str(other), "--json").exit_code == 0
+    r = run("versions", "wt")  # GUIDANCE_TRACKER_DB: a different store
+    assert r.exit_code == 2 and str(tracker_env) in r.stderr
+    for cmd in ("watch", "fetch", "import", "versions", "history", "forget", "feed", "compare"):
+        sub = ["watch", "add"] if cmd == "watch" else [cmd]
+        assert "--db" in run(*sub, "--help").output, cmd
+
+
+def test_store_cli_fetch_shows_a_progress_bar_on_a_terminal(tracker_env, http_server, monkeypatch) -> None:
+    http_server.route("/a", OLD)
+    http_server.route("/b", NEW)
+    run("watch", "add", http_server.url("/a"), "--name", "a")
+    run("watch", "add", http_server.url("/b"), "--name", "b")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    r = run("fetch")
+    assert r.exit_code == 0, r.output
+    assert "fetching" in r.stderr and "2/2" in r.stderr  # rich progress, on standard error
+    assert "a: first version a@1" in r.stdout and "b: first version b@1" in r.stdout
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")
+    http_server.route("/a", NEW)
+    r = run("fetch", "a")
+    assert r.exit_code == 0 and r.stderr == ""  # not a terminal: no bar
+
+
+def test_store_cli_failing_webhook_is_a_failure_line_and_the_version_stays(tracker_env, http_server) -> None:
+    state = {"body": OLD}
+    http_server.handler("/wt")(lambda req: Resp(200, state["body"]))
+    http_server.route("/hook", b"no", status=500, content_type="text/plain", method="POST")
+    run("watch", "add", http_server.url("/wt"), "--name", "wt", "--webhook", http_server.url("/hook"))
+    r = run("fetch")
+    assert r.exit_code == 0 and http_server.hits("/hook", "POST") == []  # a first version has nothing to report
+    state["body"] = NEW
+    r = run("fetch")
+    assert r.exit_code == 1
+    errors = r.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("Error: wt: webhook ") and "HTTP 500" in errors[0]
+    assert len(http_server.hits("/hook", "POST")) == 1  # a webhook POST is not retried
+    store = open_store(tracker_env)
+    assert [v.seq for v in store.versions("wt")] == [1, 2] and store.counts()["comparisons"] == 1
+
+
+def test_store_cli_readme_shows_an_example_of_every_store_command() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    blocks = "\n".join(readme.split("```")[1::2])  # the code blocks only
+    for cmd in ("watch add", "watch list", "watch remove", "fetch", "import", "versions", "history", "forget", "feed"):
+        assert f"\nguidance-tracker {cmd} " in blocks, cmd
+    for cmd in ("watch", "fetch", "import", "versions", "history", "forget", "feed"):
+        sub = cli.commands[cmd]
+        assert "Example:" in (sub.help or "") and f"guidance-tracker {cmd}" in sub.help, cmd

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
 import threading
-import time
 
 import pytest
+import sqlite_utils
 import sqlite_utils.db
 from fixtures_store import NEW_TEXT, OLD_TEXT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.errors import BadInput, NotFound
+from tracker.errors import BadInput, NotFound, StoreError
+from tracker.ingest import parse_bytes
 from tracker.models import VersionInfo
-from tracker.store import VersionMeta, default_db_path, open_store
+from tracker.store import BUSY_TIMEOUT, VersionMeta, default_db_path, open_store
+from tracker.store.migrations import migrations
+
+pytestmark = pytest.mark.timeout(120)
+
+MIGRATIONS = ["m001_initial", "m002_versions_immutable", "m003_versions_never_rewritten"]
 
 A, B, C = OLD_TEXT.encode(), NEW_TEXT.encode(), (NEW_TEXT + "\n3. A third paragraph.\n").encode()
 
@@ -37,9 +44,12 @@ def test_store_versions_are_append_only(store) -> None:
     store.add_version("wt", C)
     after = [(v.seq, v.sha256) for v in store.versions("wt")]
     assert after[:2] == before and after[2][0] == 3
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        store.db.execute("update versions set raw = x'00' where seq = 1")
-    assert store.raw("wt@1") == A
+    for sql in ("update versions set raw = x'00' where seq = 1", "update versions set label = 'x' where seq = 1",
+                "update versions set http = '{}' where seq = 1", "delete from versions where seq = 1", "delete from versions"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.db.execute(sql)
+    assert store.raw("wt@1") == A and [(v.seq, v.sha256) for v in store.versions("wt")] == after
+    assert store.db["forget_permits"].count == 0
 
 
 def test_store_refs(store) -> None:
@@ -52,6 +62,29 @@ def test_store_refs(store) -> None:
     assert store.version("wt@2018").seq == 1
     assert store.version("wt@2023").seq == 3  # the newest with that label
     assert store.version("wt@" + hashlib.sha256(B).hexdigest()[:10]).seq == 2
+
+
+def test_store_latest_and_previous_follow_the_versions_own_dates(store) -> None:
+    """A live version fetched first, then older editions backfilled from an archive: the
+    numbers follow storing order, @latest and @previous the editions' own dates."""
+    store.add_version("wt", C, VersionMeta(origin="live", fetched_at="2026-01-05T09:00:00Z"))
+    store.add_version("wt", A, VersionMeta(origin="archive", archived_at="2015-04-01T12:00:00Z", label="2015-04-01"))
+    store.add_version("wt", B, VersionMeta(origin="archive", archived_at="2018-08-02T10:15:00+01:00", label="2018-08-02"))
+    assert [v.seq for v in store.chronological("wt")] == [2, 3, 1]
+    assert store.version("wt@latest").seq == 1 and store.version("wt@previous").seq == 3
+    assert store.latest("wt").seq == 1
+    assert store.previous_of(store.version("wt@1")).seq == 3 and store.previous_of(store.version("wt@2")) is None
+    # a new live version follows the newest edition, and is compared with it
+    d = C.replace(b"A third paragraph", b"A third paragraph, changed")
+    v, created, previous, report = store.add_version_compared("wt", d, VersionMeta(origin="live", fetched_at="2026-02-01T00:00:00Z"), model="rules-only")
+    assert created and v.seq == 4 and previous.seq == 1 and report.old.label == "wt@1" and report.new.label == "wt@4"
+    # an archive capture from 2016 slots in after 2015, and is compared with that
+    mid = A.replace(b"10 working days", b"15 working days")
+    v, _, previous, report = store.add_version_compared("wt", mid, VersionMeta(origin="archive", archived_at="2016-05-12T08:30:00Z"), model="rules-only")
+    assert previous.seq == 2 and report.old.sha256 == hashlib.sha256(A).hexdigest()
+    assert [t.type for c in report.changes for t in c.tags] == ["TIMESCALE_CHANGED"]
+    assert [x.seq for x in store.chronological("wt")] == [2, 5, 3, 1, 4]
+    assert store.version("wt@latest").seq == 4
 
 
 @pytest.mark.parametrize("ref,words", [
@@ -128,28 +161,68 @@ def test_store_a_crash_mid_write_leaves_nothing(store, monkeypatch) -> None:
 
 def test_store_two_writers_at_once_wait_instead_of_failing(tmp_path) -> None:
     path = tmp_path / "shared.db"
-    open_store(path).add_document("held")
-    started = threading.Event()
+    with open_store(path) as first:
+        first.add_document("held")
+        parsed = parse_bytes(A, name="a.md")  # parse up front: the writer below only waits for the lock
+    holding, release, done = threading.Event(), threading.Event(), threading.Event()
+    results: list[object] = []
 
     def hold_lock() -> None:
-        a = open_store(path)
-        with a._tx():
+        with open_store(path) as a, a._tx():
             a.db["documents"].update("held", {"title": "busy"})
-            started.set()
-            time.sleep(0.4)
-        a.close()
+            holding.set()
+            release.wait(20)
 
-    t = threading.Thread(target=hold_lock)
-    t.start()
-    assert started.wait(5)
-    b = open_store(path)
-    t0 = time.monotonic()
-    v, created = b.add_version("wt", A)  # waits for the other transaction (busy timeout), then writes
-    waited = time.monotonic() - t0
-    t.join()
-    assert created and waited >= 0.2
-    assert b.get_document("held").title == "busy"
-    assert b.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    def second_writer() -> None:
+        try:
+            with open_store(path) as b:
+                results.append(b.add_version("wt", A, document=parsed))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            results.append(e)
+        finally:
+            done.set()
+
+    holder = threading.Thread(target=hold_lock, daemon=True)
+    holder.start()
+    assert holding.wait(20)
+    writer = threading.Thread(target=second_writer, daemon=True)
+    writer.start()
+    # While the first transaction is open the second writer waits (busy timeout) instead of failing at once.
+    assert not done.wait(0.3), f"the second writer did not wait for the lock: {results}"
+    release.set()
+    assert done.wait(20)
+    holder.join(20)
+    writer.join(20)
+    assert len(results) == 1 and isinstance(results[0], tuple), results
+    v, created = results[0]
+    assert created and v.ref == "wt@1"
+    with open_store(path) as c:
+        assert c.get_document("held").title == "busy"  # both writes are there
+        assert c.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+        assert c.db.execute("pragma busy_timeout").fetchone()[0] == int(BUSY_TIMEOUT * 1000)
+
+
+def test_store_fresh_database_opened_by_two_runs_at_once(tmp_path) -> None:
+    path = tmp_path / "fresh.db"
+    barrier = threading.Barrier(3, timeout=20)
+    errors: list[BaseException] = []
+
+    def opener() -> None:
+        try:
+            barrier.wait()
+            with open_store(path) as s:
+                assert s.applied_migrations()[-1] == MIGRATIONS[-1]
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=opener, daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == [] and not any(t.is_alive() for t in threads)
+    with open_store(path) as s:
+        assert s.applied_migrations() == MIGRATIONS
 
 
 def test_store_concurrent_writers_number_versions_without_gaps(tmp_path) -> None:
@@ -178,14 +251,34 @@ def test_store_concurrent_writers_number_versions_without_gaps(tmp_path) -> None
 
 
 def test_store_migrations_are_recorded(store, tmp_path) -> None:
-    names = ["m001_initial", "m002_versions_immutable"]
-    assert store.applied_migrations() == names
+    assert store.applied_migrations() == MIGRATIONS
     rows = list(store.db.query("select migration_set, name from _sqlite_migrations"))
-    assert rows == [{"migration_set": "guidance-tracker", "name": n} for n in names]
+    assert rows == [{"migration_set": "guidance-tracker", "name": n} for n in MIGRATIONS]
     store.close()
     again = open_store(tmp_path / "store.db")  # reopening applies nothing twice
-    assert again.applied_migrations() == names
+    assert again.applied_migrations() == MIGRATIONS
     assert {"documents", "versions", "units", "comparisons", "changes", "tags", "impacts"} <= set(again.db.table_names())
+
+
+def test_store_old_schema_is_migrated_in_place(tmp_path) -> None:
+    """A store made by an older release (schema at m002) is upgraded on open; its data stays."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m003_versions_never_rewritten")
+    assert [m.name for m in migrations.applied(db)] == MIGRATIONS[:2]
+    db["documents"].insert({"name": "wt", "created": "2020-01-01T00:00:00Z", "last_seq": 1})
+    db["versions"].insert({"document": "wt", "seq": 1, "sha256": hashlib.sha256(A).hexdigest(), "origin": "file", "raw": A,
+                           "created": "2020-01-01T00:00:00Z"})
+    db.execute("delete from versions")  # the m002 schema did not guard deletes
+    db["versions"].insert({"document": "wt", "seq": 1, "sha256": hashlib.sha256(A).hexdigest(), "origin": "file", "raw": A,
+                           "created": "2020-01-01T00:00:00Z"})
+    db.close()
+    with open_store(path) as s:
+        assert s.applied_migrations() == MIGRATIONS
+        assert s.raw("wt@1") == A
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            s.db.execute("delete from versions")
+        assert s.forget("wt", 1) == 1  # forget still can
 
 
 def test_store_forget_one_version_and_a_whole_document(store) -> None:
@@ -207,10 +300,40 @@ def test_store_forget_one_version_and_a_whole_document(store) -> None:
 
 
 def test_store_default_path(monkeypatch, tmp_path) -> None:
+    import platformdirs
+
     monkeypatch.setenv("GUIDANCE_TRACKER_DB", str(tmp_path / "x.db"))
     assert default_db_path() == tmp_path / "x.db"
     monkeypatch.delenv("GUIDANCE_TRACKER_DB")
-    assert default_db_path().name == "guidance-tracker.db"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    expected = platformdirs.user_data_path("guidance-tracker", appauthor=False) / "guidance-tracker.db"
+    assert default_db_path() == expected and expected.name == "guidance-tracker.db"
+    # without platformdirs: $XDG_DATA_HOME, else ~/.local/share
+    monkeypatch.setitem(sys.modules, "platformdirs", None)
+    assert default_db_path() == tmp_path / "xdg" / "guidance-tracker" / "guidance-tracker.db"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_db_path() == tmp_path / "home" / ".local" / "share" / "guidance-tracker" / "guidance-tracker.db"
+
+
+def test_store_open_default_creates_the_data_folder(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("GUIDANCE_TRACKER_DB", raising=False)
+    monkeypatch.setitem(sys.modules, "platformdirs", None)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    with open_store() as s:
+        s.add_version("wt", A)
+    assert (tmp_path / "data" / "guidance-tracker" / "guidance-tracker.db").is_file()
+
+
+def test_store_unusable_path_is_a_store_error(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as exc:
+        open_store(blocker / "sub" / "store.db")
+    assert "To fix:" in exc.value.one_line()
+    (tmp_path / "junk.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        open_store(tmp_path / "junk.db")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -586,6 +586,53 @@ class Sentence:
         return [m for m in self.mentions if m.kind == kind]
 
 
+# --- Batch jobs (tracker.jobs) ---------------------------------------------------
+
+ENGINES: tuple[str, ...] = ("local", "dask")
+"""Execution engines of ``tracker.jobs``: ``local`` (this process) and ``dask``."""
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """One item of a job that failed; the job went on without it."""
+
+    item: str
+    """The item's key (a file path, ``NAME@1..2``)."""
+    message: str
+    """One line: what happened, the cause and the fix."""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"item": self.item, "message": self.message}
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """What a batch job did: items, failures and throughput."""
+
+    job: str
+    engine: str
+    workers: int
+    items: int
+    """Items the job was given."""
+    done: int
+    """Items that produced a result."""
+    failures: tuple[JobFailure, ...]
+    seconds: float
+    skipped: int = 0
+    """Items already done before (a resumed job)."""
+
+    @property
+    def per_second(self) -> float:
+        return (self.done + len(self.failures)) / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job, "engine": self.engine, "workers": self.workers, "items": self.items,
+            "done": self.done, "skipped": self.skipped, "failures": [f.to_dict() for f in self.failures],
+            "seconds": round(self.seconds, 3), "per_second": round(self.per_second, 2),
+        }
+
+
 # --- Consultations and local procedures (tracker.consult, tracker.procedures) -----
 # Types of the consultation and local-procedures stages live below this line.
 
@@ -594,6 +641,22 @@ PROPOSAL_STATUSES: tuple[str, ...] = ("retained", "dropped", "modified", "new_in
 STANCES: tuple[str, ...] = ("objection", "support", "neutral")
 FINDING_STATUSES: tuple[str, ...] = ("contradicts_new", "follows_old", "follows_new")
 """How a local passage stands against a guidance change, most urgent first."""
+
+
+STANCE_CUE_KINDS: tuple[str, ...] = ("objection", "support", "negation", "not_negation")
+"""Kinds of entry in a pack's ``stances.jsonl``: stance cues, negations that flip a cue
+that follows them, and phrases that look like negations but are not (``no longer``)."""
+
+
+@dataclass(frozen=True)
+class StanceCue:
+    """One entry of a pack's stance lexicon (``stances.jsonl``, loaded by ``tracker.packs.load_stances``)."""
+
+    id: str
+    kind: str
+    """One of ``STANCE_CUE_KINDS``."""
+    phrases: tuple[str, ...]
+    """Lower-case words or phrases, matched on word boundaries."""
 
 
 @dataclass(frozen=True)
@@ -669,6 +732,10 @@ class Proposal:
     """For ``modified``: tags of previous -> final at the edit (what came into force)."""
     links: tuple[PointLink, ...] = ()
     """Response points linked to the proposal, strongest link first."""
+    previous_span: tuple[int, int] | None = None
+    """Character span of the edit in ``previous.text`` (an edit only)."""
+    draft_span: tuple[int, int] | None = None
+    """Character span of the edit in ``draft.text`` (an edit the draft proposed only)."""
 
     @property
     def unit(self) -> Unit | None:
@@ -820,10 +887,20 @@ class Finding:
     actions: tuple[Action, ...] = ()
     source: str | None = None
     """Path of the local file."""
+    unit_index: int = 0
+    """Position of the passage's unit in the local document (for ordering)."""
+    offset: int = 0
+    """Character offset of ``local_text`` in the passage."""
+
+    @property
+    def priority(self) -> int:
+        """1 (high severity) to 4 (none): the order a procedure owner works through."""
+        return SEVERITIES.index(self.severity) + 1 if self.severity in SEVERITIES else len(SEVERITIES)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "document": self.document, "source": self.source, "section": self.section,
+            "priority": self.priority,
             "local_text": self.local_text, "passage": self.passage, "change_id": self.change_id,
             "status": self.status, "severity": self.severity, "match": self.match,
             "score": round(float(self.score), 3), "reasons": list(self.reasons),
@@ -886,6 +963,177 @@ class ProceduresReport:
             "summary": self.summary(),
             "findings": [f.to_dict() for f in self.findings],
             "failures": [f.to_dict() for f in self.failures],
+        }
+        if self.pack is not None:
+            d["pack"] = self.pack.to_dict()
+        return d
+
+
+@dataclass(frozen=True)
+class GuidanceEdit:
+    """One edited place of a guidance sentence: a word-diff hunk and its context."""
+
+    old: str
+    """The old words there (empty for an insertion)."""
+    new: str
+    """The new words there (empty for a deletion)."""
+    before: str = ""
+    """Up to three words of unchanged text just before the edit (where to apply it)."""
+    after: str = ""
+    """Up to three words of unchanged text just after it."""
+    tag_types: tuple[str, ...] = ()
+    """Types of the change's tags that rest on this edit."""
+
+
+@dataclass(frozen=True)
+class GuidanceSentence:
+    """One old guidance sentence as the local-procedures matcher looks for it."""
+
+    key: int
+    """Its position in ``GuidanceIndex.sentences``."""
+    change_id: str | None
+    """The change it belongs to; None for an unchanged sentence (kept so that a local
+    passage quoting unchanged guidance is not matched to a similar changed one)."""
+    old: str
+    new: str
+    """The new wording of the sentence (empty when the new guidance deletes it)."""
+    edits: tuple[GuidanceEdit, ...] = ()
+    tokens: tuple[str, ...] = ()
+    """Normalised content words of the old and new wording (the candidate prefilter)."""
+    old_norm: str = ""
+    """The old wording as normalised words joined by single spaces (for quotations)."""
+    new_norm: str = ""
+
+
+@dataclass(frozen=True)
+class GuidanceChange:
+    """What a finding reports about the guidance change it follows."""
+
+    id: str
+    kind: str
+    severity: str
+    old_number: str | None
+    new_number: str | None
+    old_path: str
+    old_text: str
+    new_text: str
+    tags: tuple[Tag, ...] = ()
+    summary: str = ""
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True)
+class GuidanceIndex:
+    """The changed guidance sentences of a comparison, ready to be looked for in local
+    documents: plain, picklable data (no spaCy), built once by
+    ``tracker.procedures.build_index`` and shared by every ``check_document`` call."""
+
+    old: VersionInfo
+    new: VersionInfo
+    tool: ToolInfo
+    pack: PackInfo | None
+    changes: dict[str, GuidanceChange]
+    """Changes with a practice impact, by id, in report order."""
+    sentences: tuple[GuidanceSentence, ...]
+    postings: dict[str, tuple[int, ...]]
+    """Content word -> keys of the sentences holding it."""
+    numbers: dict[str, tuple[str, ...]]
+    """Old paragraph number -> ids of the changes of that paragraph."""
+    aliases: tuple[str, ...] = ()
+    """Names the local documents may cite the guidance by (``working together``, ``wt``)."""
+
+
+# --- Clause timeline (tracker.timeline) -------------------------------------------
+# Types of the clause timeline: one unit followed through every stored version.
+
+STEP_STATUSES: tuple[str, ...] = (
+    "first", "added", "unchanged", "renumbered", "moved", "modified", "deleted", "absent",
+)
+"""What happened to the followed unit in a version, against the last version that held it:
+``first`` (the earliest version, where it stands), ``added`` (appears here),
+``unchanged``, ``renumbered`` (same words, new number), ``moved`` (same words, new
+section), ``modified`` (words changed), ``deleted`` (gone here), ``absent`` (still gone,
+or not yet written)."""
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """The followed unit in one version."""
+
+    version: VersionInfo
+    unit: Unit | None
+    """The unit in this version; None when it is absent."""
+    status: str
+    """One of ``STEP_STATUSES``."""
+    match: str
+    """How it was found: ``query`` (the unit the query named), ``aligned`` (the aligner
+    paired it with the previous step's unit), ``fuzzy`` (found by similarity after the
+    aligner lost it: moved, renumbered, rewritten or back after a gap), ``none``."""
+    similarity: float = 1.0
+    """Similarity to the previous step's unit (0..1); 1 for the query's own unit."""
+    diff: WordDiff = ()
+    """Word diff from the last version that held the unit (empty for ``first``)."""
+    tags: tuple[Tag, ...] = ()
+    impact: Impact = NO_IMPACT
+
+    @property
+    def changed(self) -> bool:
+        return self.status in ("added", "modified", "deleted")
+
+    @property
+    def accountability(self) -> bool:
+        return any(t.type != "EDITORIAL" for t in self.tags)
+
+    def to_dict(self) -> dict[str, Any]:
+        u = self.unit
+        return {
+            "version": self.version.to_dict(),
+            "status": self.status,
+            "match": self.match,
+            "similarity": round(float(self.similarity), 4),
+            "unit": u.to_dict() if u else None,
+            "number": u.number if u else None,
+            "path": u.path_str if u else None,
+            "text": u.text if u else None,
+            "diff": [[op, text] for op, text in self.diff],
+            "tags": [t.to_dict() for t in self.tags],
+            "impact": self.impact.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One paragraph (or heading, or list item) through every version, oldest first."""
+
+    query: str
+    query_kind: str
+    """``number`` (a paragraph number or path) or ``text`` (words of the unit)."""
+    anchor: int
+    """Index in ``steps`` of the version where the query was matched."""
+    score: float
+    """How well the query matched the anchor unit, 0..1."""
+    steps: tuple[TimelineStep, ...]
+    tool: ToolInfo
+    pack: PackInfo | None = None
+    name: str | None = None
+    """The stored document's name, when the versions came from the store."""
+
+    @property
+    def changes(self) -> tuple[TimelineStep, ...]:
+        """Steps where the words changed (added, modified, deleted)."""
+        return tuple(s for s in self.steps if s.changed)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "timeline",
+            "tool": self.tool.to_dict(),
+            "name": self.name,
+            "query": self.query,
+            "query_kind": self.query_kind,
+            "anchor": self.anchor,
+            "score": round(float(self.score), 4),
+            "steps": [s.to_dict() for s in self.steps],
         }
         if self.pack is not None:
             d["pack"] = self.pack.to_dict()

@@ -296,3 +296,50 @@ def _check_coverage(path: Path, rules: tuple[ImpactRule, ...]) -> None:
             continue
         if not any(set(r.when) == {"type"} and t in r.when["type"] for r in rules):
             raise PackError(f"{path} has no catch-all rule for {t}", "every tag type needs a rule whose 'when' names only the type, so no tag goes unassessed", f'add a [[rule]] with when = {{ type = "{t}" }}')
+
+
+# --- Stance lexicon (stances.jsonl), for consultation responses (tracker.consult) ---
+
+STANCES_FILE = "stances.jsonl"
+_STANCE_KEYS = {"id", "kind", "phrases", "description"}
+
+
+def load_stances(pack: Pack) -> tuple["StanceCue", ...]:
+    """The stance lexicon of ``pack``: its ``stances.jsonl``, else the one of the pack it
+    extends (and so on); empty when none of them has one.
+
+    Raises:
+        PackError: the file does not validate (unknown key or kind, empty phrases).
+    """
+    folder = Path(pack.path)
+    seen: set[Path] = set()
+    while folder not in seen:
+        seen.add(folder)
+        path = folder / STANCES_FILE
+        if path.is_file():
+            return _load_stances(str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+        parent = _read_toml(folder / "pack.toml").get("pack", {}).get("extends")
+        if not parent:
+            break
+        folder = find_pack(parent)
+    return ()
+
+
+@lru_cache(maxsize=8)
+def _load_stances(path_s: str, digest: str) -> tuple["StanceCue", ...]:
+    from tracker.models import STANCE_CUE_KINDS, StanceCue
+
+    path = Path(path_s)
+    out = []
+    ids: set[str] = set()
+    for n, obj in _read_jsonl(path, _STANCE_KEYS, {"id", "kind", "phrases"}):
+        cid, kind, phrases = obj["id"], obj["kind"], obj["phrases"]
+        if not isinstance(cid, str) or not _ID.match(cid) or cid in ids:
+            raise PackError(f"{path}:{n} has a bad or repeated id {cid!r}", "ids are unique lower-case words with _", "rename it")
+        ids.add(cid)
+        if kind not in STANCE_CUE_KINDS:
+            raise PackError(f"{path}:{n} has kind {kind!r}", f"kinds are {', '.join(STANCE_CUE_KINDS)}", "use one of them")
+        if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise PackError(f"{path}:{n} 'phrases' must be a non-empty list of words or phrases", None, 'write e.g. ["object", "objects"]')
+        out.append(StanceCue(id=cid, kind=kind, phrases=tuple(" ".join(p.lower().split()) for p in phrases)))
+    return tuple(out)

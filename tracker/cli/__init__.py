@@ -52,3 +52,5 @@ from tracker.cli import compare as _compare  # noqa: E402,F401
 from tracker.cli import store as _store  # noqa: E402,F401
 from tracker.cli import report as _report  # noqa: E402,F401
 from tracker.cli import consult as _consult  # noqa: E402,F401
+from tracker.cli import procedures as _procedures  # noqa: E402,F401
+from tracker.cli import jobs as _jobs  # noqa: E402,F401

@@ -92,7 +92,7 @@ def watch() -> None:
 @click.option("--name", required=True, help="Short name for the document (letters, digits, . _ -).")
 @click.option("--title", help="Title to show (default: the page's own).")
 @click.option("--publisher", help="Who publishes it (e.g. DfE).")
-@click.option("--webhook", help="URL to POST a JSON summary to when a fetch finds accountability changes.")
+@click.option("--webhook", help="URL to POST a JSON summary to after a fetch that finds changes.")
 @click.option("--attachment", help="For a GOV.UK publication: which attachment to compare, by number (1, 2...) or title words.")
 @db_option
 @_mapped
@@ -227,7 +227,7 @@ def fetch(ctx: click.Context, names: tuple[str, ...], pack: str | None, model: s
                     click.echo(f"{doc.name}: first version {v.ref} ({v.date}) from {v.source}")
                 else:
                     click.echo(f"{doc.name}: new version {v.ref} ({v.date}); compared with {out.previous.ref}: {_counts_line(out.report)}")
-                    if out.accountability and doc.webhook:
+                    if doc.webhook and out.report.changes:
                         client.post_json(doc.webhook, webhook_payload(doc, out))
                         click.echo(f"{doc.name}: webhook notified")
             except TrackerError as e:
@@ -286,14 +286,17 @@ def import_cmd(file: str, name: str, label: str | None, date_: str | None, db: s
 @db_option
 @_mapped
 def versions(name: str, as_json: bool, db: str | None) -> None:
-    """List the stored versions of NAME (refer to them as NAME@N, NAME@latest, NAME@LABEL).
+    """List the stored versions of NAME, oldest edition first (refer to them as NAME@N, NAME@latest, NAME@LABEL).
+
+    They are listed in the order of their own dates (published, archived or fetched),
+    which is the order @latest and @previous follow; N is the order they were stored in.
 
     \b
     Example:
         guidance-tracker versions working-together
         guidance-tracker compare working-together@previous working-together@latest
     """
-    vs = _store(db).versions(name)
+    vs = _store(db).chronological(name)
     if as_json:
         _echo_json([v.to_dict() for v in vs])
         return

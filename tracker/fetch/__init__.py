@@ -128,16 +128,19 @@ def fetch_document(store: Store, name: str, client: HttpClient, *, pack: Pack | 
     if data is None:
         return FetchOutcome(name, "unchanged", store.latest(name), detail="not modified (HTTP 304)")
     parsed = _parse(data, meta.source or doc.url or name, fmt)
-    previous = store.latest(name)
-    version, created = store.add_version(name, data, meta, document=parsed)
+    # the version, its units and its comparison with the version before: one transaction
+    version, created, previous, report = store.add_version_compared(name, data, meta, document=parsed, pack=pack, model=model)
     if not created:
         return FetchOutcome(name, "unchanged", version, detail=f"same content as {version.ref}")
-    report = store.compare(previous.ref, version.ref, pack=pack, model=model) if previous else None
     return FetchOutcome(name, "new", version, previous, report, detail="first version" if previous is None else "")
 
 
 def webhook_payload(doc: DocumentRecord, outcome: FetchOutcome, top: int = 5) -> dict[str, Any]:
-    """The JSON a watch's webhook receives after a fetch that found accountability changes."""
+    """The JSON a watch's webhook receives after a fetch that found changes.
+
+    ``event`` is ``accountability_changes`` when any change moved accountability (a
+    tag other than EDITORIAL), else ``changes``.
+    """
     r = outcome.report
     assert r is not None and outcome.version is not None and outcome.previous is not None
     shifts = []
@@ -147,7 +150,7 @@ def webhook_payload(doc: DocumentRecord, outcome: FetchOutcome, top: int = 5) ->
         shifts.append({"id": c.id, "severity": c.impact.severity, "where": u.path_str if u else "", "summary": c.impact.summary,
                        "tags": [t.type for t in c.tags]})
     return {
-        "event": "accountability_changes",
+        "event": "accountability_changes" if outcome.accountability else "changes",
         "document": doc.name, "title": doc.title, "url": doc.url,
         "versions": {"old": outcome.previous.ref, "new": outcome.version.ref},
         "old": r.old.to_dict(), "new": r.new.to_dict(),

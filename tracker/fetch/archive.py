@@ -40,6 +40,7 @@ __all__ = [
     "fetch_capture",
     "list_snapshots",
     "parse_capture_url",
+    "parse_cdx",
     "parse_pywb_cdx",
     "parse_wayback_cdx",
 ]
@@ -151,6 +152,13 @@ def parse_pywb_cdx(text: str) -> list[Snapshot]:
     return out
 
 
+def parse_cdx(text: str) -> list[Snapshot]:
+    """Either dialect, told apart by the answer itself (either archive may serve either):
+    a JSON array of arrays is Wayback's, anything else is read as pywb JSON lines or
+    plain CDX lines."""
+    return parse_wayback_cdx(text) if text.lstrip().startswith("[") else parse_pywb_cdx(text)
+
+
 def _parse_cdx11(text: str) -> list[Snapshot]:
     out = []
     for line in text.splitlines():
@@ -252,8 +260,7 @@ def list_snapshots(client: HttpClient, archive: str, url: str, *, base: str | No
         _check_block(archive, e)
         raise
     _check_block(archive, got)
-    text = got.content.decode("utf-8", errors="replace")
-    snaps = parse_wayback_cdx(text) if archive == "wayback" else parse_pywb_cdx(text)
+    snaps = parse_cdx(got.content.decode("utf-8", errors="replace"))
     ok = [s for s in snaps if (s.status in (None, "200")) and s.mime != "warc/revisit"]
     return sorted(ok, key=lambda s: s.timestamp)
 

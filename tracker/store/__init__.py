@@ -60,13 +60,42 @@ def _now() -> str:
 
 
 def default_db_path() -> Path:
-    """``$GUIDANCE_TRACKER_DB``, else ``guidance-tracker.db`` in the user data folder."""
+    """``$GUIDANCE_TRACKER_DB``, else ``guidance-tracker.db`` in the user data folder.
+
+    The user data folder is platformdirs' (``~/.local/share/guidance-tracker`` on Linux,
+    ``~/Library/Application Support/guidance-tracker`` on macOS, ``%LOCALAPPDATA%`` on
+    Windows); without platformdirs, ``$XDG_DATA_HOME/guidance-tracker`` (default
+    ``~/.local/share/guidance-tracker``).
+    """
     env = os.environ.get("GUIDANCE_TRACKER_DB")
     if env:
-        return Path(env)
-    import platformdirs
-
+        return Path(env).expanduser()
+    try:
+        import platformdirs
+    except ImportError:
+        xdg = os.environ.get("XDG_DATA_HOME")
+        root = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+        return root / "guidance-tracker" / "guidance-tracker.db"
     return platformdirs.user_data_path("guidance-tracker", appauthor=False) / "guidance-tracker.db"
+
+
+def _when(iso: str | None) -> datetime | None:
+    """An ISO 8601 date or time (``2018``, ``2018-07``, ``2018-07-04``, ``...T09:30:00+01:00``) as UTC."""
+    if not iso:
+        return None
+    text = iso.strip()
+    if re.fullmatch(r"\d{4}", text):
+        text += "-01-01"
+    elif re.fullmatch(r"\d{4}-\d{2}", text):
+        text += "-01"
+    try:
+        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def open_store(db_path: str | os.PathLike[str] | None = None) -> Store:
@@ -176,6 +205,20 @@ class StoredVersion:
     def date(self) -> str | None:
         """The version's own date: published, else archived, else fetched, else stored."""
         return self.published_at or self.archived_at or self.fetched_at or self.created
+
+    @property
+    def when(self) -> tuple[datetime, int]:
+        """Sort key for the versions' own order: their date (as ``date``), then ``seq``.
+
+        Versions are numbered in the order they were stored; an edition backfilled from
+        an archive after later ones were fetched is still older, so ``@latest`` and
+        ``@previous`` follow this order, not the numbers.
+        """
+        for d in (self.published_at, self.archived_at, self.fetched_at, self.created):
+            w = _when(d)
+            if w is not None:
+                return w, self.seq
+        return _EPOCH, self.seq
 
     def info(self) -> VersionInfo:
         """Full provenance, as a report cites it."""
@@ -393,11 +436,24 @@ class Store:
         self.get_document(name)
         return [StoredVersion.from_row(r) for r in self.db.query(f"select {_VERSION_COLS} from versions where document = ? order by seq", [name])]
 
+    def chronological(self, name: str) -> list[StoredVersion]:
+        """Every version of ``name`` in the versions' own date order (ties: storing order)."""
+        return sorted(self.versions(name), key=lambda v: v.when)
+
     def latest(self, name: str, *, source: str | None = None) -> StoredVersion | None:
-        """The newest version (of ``source``, when given), or None."""
-        sql = f"select {_VERSION_COLS} from versions where document = ?" + (" and source = ?" if source else "") + " order by seq desc limit 1"
-        rows = list(self.db.query(sql, [name, source] if source else [name]))
-        return StoredVersion.from_row(rows[0]) if rows else None
+        """The newest version by its own date, or None.
+
+        With ``source``: the last one stored from that URL (whose ETag and
+        Last-Modified a conditional request sends).
+        """
+        if source:
+            rows = list(self.db.query(
+                f"select {_VERSION_COLS} from versions where document = ? and source = ? order by seq desc limit 1", [name, source]))
+            return StoredVersion.from_row(rows[0]) if rows else None
+        if self._doc_row(name) is None:
+            return None
+        ordered = self.chronological(name)
+        return ordered[-1] if ordered else None
 
     def digests(self, name: str) -> set[str]:
         """CDX-style digests (base32 SHA-1) of the stored versions of ``name``."""
@@ -411,7 +467,7 @@ class Store:
         """
         name, _, spec = ref.partition("@")
         spec = spec.strip() or "latest"
-        versions = self.versions(name)
+        versions = self.chronological(name)
         if not versions:
             raise NotFound(f"{name} has no stored versions", None, f"run `guidance-tracker fetch {name}` or `guidance-tracker import FILE --name {name}`")
         if spec == "latest":
@@ -431,7 +487,7 @@ class Store:
             hashed = [v for v in versions if v.sha256.startswith(spec.lower())]
             if hashed:
                 return hashed[-1]
-        seqs = ", ".join(str(v.seq) for v in versions)
+        seqs = ", ".join(str(v.seq) for v in sorted(versions, key=lambda v: v.seq))
         labels = ", ".join(sorted({v.label for v in versions if v.label}))
         raise NotFound(
             f"{name} has no version {spec!r}", f"it has versions {seqs}" + (f" and labels {labels}" if labels else ""),
@@ -479,7 +535,11 @@ class Store:
         targets = self.versions(name) if seq is None else [self.version(f"{name}@{seq}")]
         if seq is not None and targets[0].seq != seq:
             raise NotFound(f"{name} has no version {seq}", None, f"list them with `guidance-tracker versions {name}`")
+        token = f"{name}:{os.getpid()}:{id(self)}"
         with self._tx():
+            # the database refuses to delete a version without a permit (migration m003);
+            # the permit lives only inside this transaction
+            self.db["forget_permits"].insert({"token": token, "document": name, "created": _now()}, replace=True)
             for v in targets:
                 self.db.execute("delete from units where version_id = ?", [v.id])
                 self.db.execute("delete from versions where id = ?", [v.id])
@@ -491,6 +551,7 @@ class Store:
                         self.db.execute("delete from comparisons where id = ?", [cid])
             if seq is None:
                 self.db.execute("delete from documents where name = ?", [name])
+            self.db.execute("delete from forget_permits where token = ?", [token])
         return len(targets)
 
     # -- comparisons -----------------------------------------------------------
@@ -521,6 +582,73 @@ class Store:
         report = _compare.compare_documents(self.document(ref_a), self.document(ref_b), pack=pk, model=model)
         self._save_comparison(report, va.sha256, vb.sha256, pk, key)
         return report
+
+    def add_version_compared(
+        self, name: str, data: bytes, info: VersionMeta | VersionInfo | None = None, *, document: Document | None = None,
+        pack: Pack | str | os.PathLike[str] | None = None, model: str | None = None,
+    ) -> tuple[StoredVersion, bool, StoredVersion | None, Report | None]:
+        """Store ``data`` as a new version and its comparison with the version before, atomically.
+
+        The comparison is computed first (outside any lock); the version, its units and
+        the comparison rows are then written in one transaction, so a failure anywhere
+        leaves neither a version without its comparison nor a half-written one.
+
+        Returns:
+            ``(version, created, previous, report)``; ``report`` is None for a first
+            version or when the bytes were already stored (``created`` False).
+
+        Raises:
+            BadInput: the bytes cannot be parsed. PackError: unknown or invalid pack.
+        """
+        check_name(name)
+        meta = VersionMeta.from_info(info) if isinstance(info, VersionInfo) else (info or VersionMeta())
+        sha = hashlib.sha256(data).hexdigest()
+        previous: StoredVersion | None = None
+        if self._doc_row(name) is not None:  # the version the new one follows, by date
+            new_when = next((w for w in map(_when, (meta.published_at, meta.archived_at, meta.fetched_at)) if w), None)
+            new_when = new_when or datetime.now(timezone.utc)
+            before = [v for v in self.chronological(name) if v.when[0] <= new_when]
+            previous = before[-1] if before else None
+        existing = self._version_by_sha(name, sha)
+        if existing is not None:
+            return existing, False, previous, None
+        if document is None:
+            from tracker.ingest import parse_bytes
+
+            document = parse_bytes(data, name=meta.label or meta.source or name, fmt=meta.media_type if meta.media_type in ("html", "pdf", "docx", "text") else None)
+        report: Report | None = None
+        pk: Pack | None = None
+        cached: list[dict[str, Any]] = []
+        key = model_key(model)
+        if previous is not None:
+            from tracker import compare as _compare
+            from tracker.packs import load_pack
+
+            pk = pack if isinstance(pack, Pack) else load_pack(pack)
+            cached = list(self.db.query(
+                "select 1 from comparisons where old_sha = ? and new_sha = ? and pack_sha = ? and model = ?",
+                [previous.sha256, sha, pk.sha256, key],
+            ))
+        if previous is not None and pk is not None and not cached:
+            tentative = VersionInfo(
+                label=f"{name}@{previous.seq + 1}" + (f" ({meta.label})" if meta.label else ""), sha256=sha, source=meta.source,
+                retrieved_at=meta.archived_at if meta.origin == "archive" else meta.fetched_at, origin=meta.origin,
+                archive_url=meta.archive_url, media_type=document.format, http=dict(meta.http) if meta.http else None,
+                title=meta.title or document.title,
+            )
+            report = _compare.compare_documents(self.document(previous.ref), replace(document, info=tentative), pack=pk, model=model)
+        with self._tx():
+            version, created = self.add_version(name, data, meta, document=document)
+            if not created:
+                return version, False, previous, None
+            before = self.previous_of(version)
+            if report is not None and pk is not None and previous is not None and before is not None and before.sha256 == previous.sha256:
+                report = replace(report, old=before.info(), new=version.info())
+                self._save_comparison(report, before.sha256, version.sha256, pk, key)
+                return version, True, before, report
+        # A first version, a cached comparison, or another run stored a version in between.
+        report = self.compare(before.ref, version.ref, pack=pk or pack, model=model) if before is not None else None
+        return version, True, before, report
 
     def cached_comparison(self, old_sha: str, new_sha: str) -> dict[str, Any] | None:
         """The newest stored report (as JSON) comparing these two hashes, any pack or model."""
@@ -562,6 +690,16 @@ class Store:
             } for c in report.changes), batch_size=500)
         return int(cid)
 
+    def save_comparisons(self, items: list[tuple[Report, str, str]], pack: Pack, model_key: str) -> list[int]:
+        """Store several comparisons (report, old sha, new sha) in one transaction: the
+        batch writer of ``scan``. Returns their ids."""
+        with self._tx():
+            return [self._save_comparison(r, a, b, pack, model_key) for r, a, b in items]
+
+    def version_by_id(self, vid: int) -> StoredVersion:
+        """A version by its row id (batch jobs carry ids, not refs)."""
+        return self._version_by_id(vid)
+
     def recent_versions(self, name: str | None = None, limit: int = 50) -> list[StoredVersion]:
         """The newest stored versions (by storing time), of one document or all."""
         sql = f"select {_VERSION_COLS} from versions" + (" where document = ?" if name else "") + " order by created desc, id desc limit ?"
@@ -570,9 +708,9 @@ class Store:
         return [StoredVersion.from_row(r) for r in self.db.query(sql, [name, limit] if name else [limit])]
 
     def previous_of(self, v: StoredVersion) -> StoredVersion | None:
-        rows = list(self.db.query(
-            f"select {_VERSION_COLS} from versions where document = ? and seq < ? order by seq desc limit 1", [v.document, v.seq]))
-        return StoredVersion.from_row(rows[0]) if rows else None
+        """The version just before ``v`` in the versions' own date order, or None."""
+        before = [x for x in self.chronological(v.document) if x.when < v.when]
+        return before[-1] if before else None
 
 
 def _doc(row: dict[str, Any]) -> DocumentRecord:

@@ -91,3 +91,33 @@ def m002_versions_immutable(db: Database) -> None:
         END
         """
     )
+
+
+@migrations()
+def m003_versions_never_rewritten(db: Database) -> None:
+    """No column of a stored version may change, and only ``forget`` may delete one.
+
+    ``forget`` inserts a row in ``forget_permits`` inside its own transaction and
+    removes it before committing; any other DELETE on ``versions`` is refused.
+    """
+    db.execute("DROP TRIGGER IF EXISTS versions_append_only")
+    db["forget_permits"].create({"token": str, "document": str, "created": str}, pk="token")
+    db.execute(
+        """
+        CREATE TRIGGER versions_no_update
+        BEFORE UPDATE ON versions
+        BEGIN
+            SELECT RAISE(ABORT, 'versions are append-only: store a new version instead');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER versions_no_delete
+        BEFORE DELETE ON versions
+        WHEN NOT EXISTS (SELECT 1 FROM forget_permits WHERE document = OLD.document)
+        BEGIN
+            SELECT RAISE(ABORT, 'versions are append-only: only `guidance-tracker forget --yes` deletes them');
+        END
+        """
+    )

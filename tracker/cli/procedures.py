@@ -1,0 +1,117 @@
+"""CLI: procedures (local procedures checked against a guidance change)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tracker.cli import cli
+from tracker.errors import BadInput, ExitStatus
+from tracker.models import SEVERITIES, ProceduresReport
+
+
+def _formats(value: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for v in value:
+        out += [f.strip().lower() for f in v.split(",") if f.strip()]
+    return list(dict.fromkeys(out))
+
+
+def fail_status(report: ProceduresReport, fail_on: str | None) -> int:
+    """1 when a finding that needs work (not ``follows_new``) is at or above the level."""
+    if not fail_on:
+        return int(ExitStatus.OK)
+    todo = [f for f in report.findings if f.status != "follows_new"]
+    if fail_on == "any":
+        return int(ExitStatus.FOUND) if todo else int(ExitStatus.OK)
+    limit = SEVERITIES.index(fail_on)
+    hit = any(f.severity in SEVERITIES and SEVERITIES.index(f.severity) <= limit for f in todo)
+    return int(ExitStatus.FOUND) if hit else int(ExitStatus.OK)
+
+
+def print_summary(report: ProceduresReport, out=None) -> None:  # type: ignore[no-untyped-def]
+    """Counts, the first findings and every failure, on the terminal."""
+    from rich.console import Console
+
+    console = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
+    s = report.summary()
+    console.print(f"{report.old.label} -> {report.new.label}: {s['documents']} documents, {s['passages']} passages, "
+                  f"{s['changes_checked']} changes looked for", markup=False)
+    console.print("findings: " + ", ".join(f"{k} {v}" for k, v in s["by_status"].items()), markup=False)
+    for f in [f for f in report.findings if f.status != "follows_new"][:5]:
+        console.print(f"  [{f.severity}] {f.status} {f.document}: {f.section} ({f.change_id})", markup=False)
+    for x in report.failures:
+        console.print(f"could not read {x.path}: {x.message}", markup=False)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.argument("local", nargs=-1, required=True)
+@click.option("--format", "-f", "fmt", multiple=True, help="html, md, csv, docx, json; repeat or comma-separate for several (default: md to the terminal).")
+@click.option("--out", "-o", type=click.Path(dir_okay=True), help="File to write (one format) or folder (several formats: procedures.EXT in it).")
+@click.option("--pack", envvar="GUIDANCE_TRACKER_PACK", help="Domain pack name or folder (default children-safeguarding).")
+@click.option("--model", help="spaCy pipeline to use, or 'rules-only'.")
+@click.option("--db", envvar="GUIDANCE_TRACKER_DB", type=click.Path(dir_okay=False), help="Version store, for NAME@VERSION arguments.")
+@click.option("--alias", "aliases", multiple=True, help="Another name local documents cite the guidance by (e.g. 'WT'); repeatable.")
+@click.option("--fail-on", type=click.Choice(["high", "medium", "low", "any"]), help="Exit 1 when a finding that needs work is at or above this severity.")
+def procedures(old: str, new: str, local: tuple[str, ...], fmt: tuple[str, ...], out: str | None, pack: str | None, model: str | None,
+               db: str | None, aliases: tuple[str, ...], fail_on: str | None) -> int:
+    """Find the passages of local procedures that restate guidance that changed.
+
+    OLD and NEW are guidance files (HTML, PDF, DOCX, Markdown, text) or stored versions
+    (NAME@3, NAME@latest, NAME@previous). LOCAL are local procedures or training
+    material: files, or folders searched recursively (hidden files skipped). Each
+    passage that quotes, paraphrases or cites ("Working Together, paragraph 62",
+    "para 62", "(WT 2018, 4.12)") a changed paragraph becomes a checklist item:
+    contradicts_new, follows_old or follows_new, with the change's severity as priority
+    and the new wording applied to the local sentence where it fits.
+
+    Exit status: 0 when it ran, even if some local files could not be read (each is
+    listed in the report and on standard error); 1 with --fail-on when a finding that
+    needs work is at or above that severity; 2 on bad input (a path that does not
+    exist, unreadable guidance, no readable local file), with one line on standard
+    error and nothing written.
+
+    \b
+    Example:
+        guidance-tracker procedures wt2015.pdf wt2018.pdf procedures/ --format html,csv --out checklist/
+        guidance-tracker procedures wt@1 wt@2 manual.docx training/ --format json | jq '.findings[].status'
+        guidance-tracker procedures old.md new.md local/ --alias WT --fail-on high
+    """
+    from tracker.cli.compare import load_side
+    from tracker.procedures import check_paths, local_files
+    from tracker.render.procedures import FORMATS, extension, render_procedures, write_procedures
+
+    fmts = _formats(fmt)
+    if out and not fmts:
+        suffix = Path(out).suffix.lstrip(".").lower()
+        fmts = [{"markdown": "md", "htm": "html"}.get(suffix, suffix)] if suffix else ["html", "csv", "json"]
+    fmts = fmts or ["md"]
+    for f in fmts:
+        if f not in FORMATS:
+            raise BadInput(f"unknown format {f!r}", f"formats are {', '.join(sorted(FORMATS))}", "pick from them")
+    if out is None and len(fmts) > 1:
+        raise BadInput("several formats need --out FOLDER", None, "add --out DIR or give one --format")
+    if out is None and fmts[0] == "docx":
+        raise BadInput("DOCX is binary and cannot go to the terminal", None, "add --out checklist.docx")
+    local_files(local)  # every LOCAL path must exist: fail before the comparison
+    report = check_paths(load_side(old, db), load_side(new, db), local, pack=pack, model=model, aliases=aliases)
+    for x in report.failures:
+        click.echo(f"Warning: could not read {x.path}: {x.message}", err=True)
+    if out is None:
+        click.echo(render_procedures(report, fmts[0]).decode("utf-8"), nl=False)
+        return fail_status(report, fail_on)
+    target = Path(out)
+    written = []
+    if len(fmts) == 1 and target.suffix and not target.is_dir():
+        written.append(write_procedures(report, fmts[0], target))
+    else:
+        for f in fmts:
+            written.append(write_procedures(report, f, target / f"procedures.{extension(f)}"))
+    print_summary(report)
+    for w in written:
+        click.echo(f"wrote {w}")
+    return fail_status(report, fail_on)
