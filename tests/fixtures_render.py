@@ -6,7 +6,7 @@
   case while the corpus is missing.
 - ``hostile_report``: a hand-built Report whose every text field is an attack:
   ``<script>``, ``onerror=``, ``</script>`` inside JSON, Markdown links, spreadsheet
-  formulas, XML control characters. No tagger involved, so it never drifts.
+  formulas, XML control characters, HTTP headers. No tagger involved, so it never drifts.
 - ``chromium`` / ``soffice``: the path of Debian's chromium / LibreOffice, installed
   once by scripts/install-*.sh when missing; the test is skipped only if that fails.
 """
@@ -47,6 +47,14 @@ XSS_SCRIPT = "<script>window.__pwned = 1; alert(1)</script>"
 XSS_IMG = '<img src=x onerror="window.__pwned = 2; alert(2)">'
 XSS_CLOSE = "</script><script>window.__pwned = 3</script><!--"
 XSS_ATTR = '" autofocus onfocus="window.__pwned = 4" x="'
+# HTTP metadata as a hostile server could send it (kept with the version, cited in reports).
+HOSTILE_HTTP = {
+    "status": "200",
+    "etag": f'"{XSS_SCRIPT}"',
+    "last-modified": XSS_IMG,
+    "content-type": f"text/html {XSS_CLOSE}",
+    "final-url": "javascript:alert(7)",
+}
 
 
 def golden_cases() -> list[Path]:
@@ -138,9 +146,10 @@ def make_hostile_report() -> Report:
         tagging=f"Tagged with {XSS_SCRIPT}.",
     )
     return Report(
-        old=VersionInfo(label=f"old {XSS_SCRIPT}", sha256="a" * 64, source="javascript:alert(6)", retrieved_at=XSS_IMG, title=f"Guidance {XSS_CLOSE}"),
+        old=VersionInfo(label=f"old {XSS_SCRIPT}", sha256="a" * 64, source="javascript:alert(6)", retrieved_at=XSS_IMG, title=f"Guidance {XSS_CLOSE}",
+                        http=HOSTILE_HTTP),
         new=VersionInfo(label=f"new {XSS_IMG}", sha256="b" * 64, source=f"https://example.org/{XSS_ATTR}", retrieved_at="2024-01-01T00:00:00Z",
-                        title=f"Guidance {XSS_CLOSE}"),
+                        title=f"Guidance {XSS_CLOSE}", http={"status": f"200 {XSS_IMG}", f"x-{XSS_ATTR}|": "*not bold* [x](javascript:alert(8))"}),
         summary=summary, changes=changes,
         tool=ToolInfo(name="guidance-tracker", version="0.0.0", model=f"rules-only {XSS_SCRIPT}"),
         pack=PackInfo(name=f"no-such-pack {XSS_IMG}", version="1", sha256="c" * 64),

@@ -12,12 +12,14 @@ import random
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tracker.bench import _revise, generate_pair
+from tracker.bench import _revise, generate_local_folder, generate_pair
 from tracker.cli import main
 from tracker.jobs import DaskEngine, LocalEngine, engine, run_job
 from tracker.packs import load_pack
@@ -208,3 +210,50 @@ def test_dask_engine_is_a_real_cluster(dask_engine):
     assert isinstance(dask_engine, DaskEngine)
     pids = set(dask_engine.client.run(os.getpid).values())
     assert os.getpid() not in pids and len(pids) == 2
+
+
+@pytest.fixture(scope="module")
+def guidance_folder(tmp_path_factory):
+    """Old and new generated guidance, and a folder of 300 local procedures about them,
+    with one unreadable and one unsupported file among them."""
+    root = tmp_path_factory.mktemp("procedures")
+    old, new = generate_pair(3000, seed=7, change_rate=0.3)
+    (root / "old.md").write_text(old, encoding="utf-8")
+    (root / "new.md").write_text(new, encoding="utf-8")
+    local = root / "local"
+    generate_local_folder(local, 300, old, new)
+    (local / "area-00" / "scan.pdf").write_bytes(b"%PDF-1.4\n1 0 obj truncated")
+    (local / "area-01" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    return root
+
+
+def _sorted_json(report) -> list[str]:
+    d = report.to_dict()
+    d.pop("tool", None)
+    return sorted(json.dumps(x, sort_keys=True) for x in [d.pop("findings"), d.pop("documents"), d.pop("failures"), d])
+
+
+def test_procedures_identical_on_both_engines(guidance_folder, dask_engine):
+    from tracker.procedures import check_paths
+
+    root = guidance_folder
+    args = (root / "old.md", root / "new.md", [root / "local"])
+    a = check_paths(*args, model=MODEL, eng=LocalEngine())
+    b = check_paths(*args, model=MODEL, eng=dask_engine)
+    assert len(a.documents) == 300 and len(a.findings) > 300
+    assert {f.path for f in a.failures} == {"area-00/scan.pdf", "area-01/logo.png"}
+    assert _sorted_json(a) == _sorted_json(b)
+    assert [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]  # same order too
+
+
+def test_procedures_cli_on_dask_lists_failures(guidance_folder, tmp_path):
+    root = guidance_folder
+    out = tmp_path / "c.json"
+    r = subprocess.run([sys.executable, "-m", "tracker", "procedures", str(root / "old.md"), str(root / "new.md"), str(root / "local"),
+                        "--engine", "dask", "--workers", "2", "--model", MODEL, "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stderr  # two files could not be read; the rest are reported
+    d = json.loads(out.read_text())
+    assert d["summary"]["documents"] == 300 and len(d["failures"]) == 2
+    warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("Warning: could not read")]
+    assert len(warnings) == 2 and "Traceback" not in r.stderr

@@ -42,6 +42,9 @@ Outcome = tuple[str, bool, Any]
 
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a ``--scheduler`` to answer."""
+DASK_CHUNK = 32
+"""Items per Dask task: enough that the scheduler's per-task cost (about a millisecond)
+is small against the work, few enough that a killed worker loses little."""
 
 
 def _square(shared: Any, x: int) -> int:
@@ -140,7 +143,7 @@ class DaskEngine:
             self.client = Client(self.cluster)
         self.workers = len(self.client.scheduler_info().get("workers", {})) or (workers or 1)
 
-    def map(self, fn: Task, items: Iterable[Item], shared: Any, failures: list[JobFailure], chunk: int = 4) -> Iterator[Outcome]:
+    def map(self, fn: Task, items: Iterable[Item], shared: Any, failures: list[JobFailure], chunk: int = DASK_CHUNK) -> Iterator[Outcome]:
         from distributed import as_completed
 
         client = self.client
@@ -213,7 +216,7 @@ def run_job(job: str, fn: Task, items: Iterable[Item], *, shared: Any = None, on
     failures: list[JobFailure] = []
     done = 0
     start = time.perf_counter()
-    size = chunk or (1 if eng.name == "local" else 4)
+    size = chunk or (1 if eng.name == "local" else DASK_CHUNK)
     with _progress(progress, f"{job} ({eng.name}, {eng.workers} worker{'s' if eng.workers != 1 else ''})", total) as advance:
         shown = 0
         for key, ok, value in eng.map(fn, items, shared, failures, size):

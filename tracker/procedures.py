@@ -61,6 +61,7 @@ change does not reach it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -70,7 +71,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from rapidfuzz import fuzz
 
@@ -86,6 +87,7 @@ from tracker.models import (
     GuidanceEdit,
     GuidanceIndex,
     GuidanceSentence,
+    JobSummary,
     LocalFailure,
     Pack,
     ProceduresReport,
@@ -98,6 +100,8 @@ __all__ = [
     "RESTATEMENT",
     "build_index",
     "check",
+    "check_files",
+    "check_item",
     "check_document",
     "check_paths",
     "count_passages",
@@ -912,25 +916,81 @@ def read_locals(paths: Iterable[str | Path]) -> tuple[list[tuple[str, Document]]
     return docs, failures
 
 
+def check_item(index: GuidanceIndex, payload: tuple[str, str, bytes]) -> tuple[VersionInfo, list[Finding], int]:
+    """Work item of the batch job: parse one local file's bytes and check it.
+
+    Pure (the driver reads the file): ``payload`` is ``(label, path, bytes)``. Returns
+    the document's provenance, its findings and how many passages it has.
+
+    Raises:
+        BadInput, UnsupportedFormat: the bytes are not a readable document.
+    """
+    from tracker.ingest import parse_file_bytes
+
+    label, path, data = payload
+    doc = parse_file_bytes(data, path)
+    doc = replace(doc, info=replace(doc.info, label=label))
+    return doc.info, check_document(index, doc, label, doc.info.source), count_passages(doc)
+
+
+def _load(label: str, path: Path) -> tuple[str, str, bytes]:
+    from tracker.ingest import read_file
+
+    return label, str(path), read_file(path)
+
+
+def check_files(index: GuidanceIndex, paths: Iterable[str | Path], *, eng: Any = None, progress: bool = False) -> tuple[ProceduresReport, JobSummary]:
+    """Check every local file named or inside a named folder, on a ``tracker.jobs`` engine
+    (default: this process). Files are read on the driver, one window at a time, and
+    parsed and checked on the workers; a file that cannot be read or parsed is a
+    ``LocalFailure`` and the rest go on. The report is the same on every engine.
+
+    Raises:
+        BadInput: a path does not exist.
+    """
+    from tracker.jobs import run_job
+
+    files = local_files(paths)
+    infos: list[VersionInfo] = []
+    findings: list[Finding] = []
+    passages = 0
+
+    def on_result(key: str, result: tuple[VersionInfo, list[Finding], int]) -> None:
+        nonlocal passages
+        infos.append(result[0])
+        findings.extend(result[1])
+        passages += result[2]
+
+    items = [(label, functools.partial(_load, label, f)) for label, f in files]
+    summary = run_job("procedures", check_item, items, shared=index, on_result=on_result, eng=eng, progress=progress)
+    failures = [LocalFailure(path=f.item, message=f.message) for f in summary.failures]
+    return make_report(index, infos, findings, failures, passages), summary
+
+
 def check_paths(old_path: str | Path | Document, new_path: str | Path | Document, paths: Iterable[str | Path], *,
-                pack: Pack | str | os.PathLike[str] | None = None, model: str | None = None, aliases: Iterable[str] = ()) -> ProceduresReport:
+                pack: Pack | str | os.PathLike[str] | None = None, model: str | None = None, aliases: Iterable[str] = (),
+                eng: Any = None, progress: bool = False) -> ProceduresReport:
     """Check local files and folders against two guidance files (or parsed documents).
 
     Unreadable and unsupported local files are listed as failures and the rest checked.
+    ``eng``: a ``tracker.jobs`` engine for the local files (default: this process).
 
     Raises:
         BadInput: a guidance file or a local path is missing or unreadable, no local file
             was found, or none of them could be read.
     """
+    from tracker.compare import compare_documents
     from tracker.ingest import parse_file
 
     old = old_path if isinstance(old_path, Document) else parse_file(old_path)
     new = new_path if isinstance(new_path, Document) else parse_file(new_path)
     paths = list(paths)
-    docs, failures = read_locals(paths)
-    if not docs:
+    if not local_files(paths):
         names = ", ".join(str(p) for p in paths)
-        if not failures:
-            raise BadInput(f"no local documents found in {names}", "the folders are empty or hold only hidden files", "give .html, .pdf, .docx, .md or .txt files")
-        raise BadInput(f"none of the {len(failures)} local files could be read", failures[0].message, "give .html, .pdf, .docx, .md or .txt files")
-    return check(old, new, docs, pack=pack, model=model, aliases=aliases, failures=failures)
+        raise BadInput(f"no local documents found in {names}", "the folders are empty or hold only hidden files", "give .html, .pdf, .docx, .md or .txt files")
+    report = compare_documents(old, new, pack=pack, model=model)
+    index = build_index(report, old=old, new=new, aliases=aliases)
+    result, _ = check_files(index, paths, eng=eng, progress=progress)
+    if not result.documents:
+        raise BadInput(f"none of the {len(result.failures)} local files could be read", result.failures[0].message, "give .html, .pdf, .docx, .md or .txt files")
+    return result

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
+from tracker.cli.jobs import engine_options
 from tracker.errors import BadInput, ExitStatus
 from tracker.models import SEVERITIES, ProceduresReport
 
@@ -20,7 +21,10 @@ def _formats(value: tuple[str, ...]) -> list[str]:
 
 
 def fail_status(report: ProceduresReport, fail_on: str | None) -> int:
-    """1 when a finding that needs work (not ``follows_new``) is at or above the level."""
+    """1 when some local files could not be read, or when a finding that needs work
+    (not ``follows_new``) is at or above the ``fail_on`` level."""
+    if report.failures:
+        return int(ExitStatus.FOUND)
     if not fail_on:
         return int(ExitStatus.OK)
     todo = [f for f in report.findings if f.status != "follows_new"]
@@ -57,8 +61,10 @@ def print_summary(report: ProceduresReport, out=None) -> None:  # type: ignore[n
 @click.option("--db", envvar="GUIDANCE_TRACKER_DB", type=click.Path(dir_okay=False), help="Version store, for NAME@VERSION arguments.")
 @click.option("--alias", "aliases", multiple=True, help="Another name local documents cite the guidance by (e.g. 'WT'); repeatable.")
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low", "any"]), help="Exit 1 when a finding that needs work is at or above this severity.")
+@engine_options
 def procedures(old: str, new: str, local: tuple[str, ...], fmt: tuple[str, ...], out: str | None, pack: str | None, model: str | None,
-               db: str | None, aliases: tuple[str, ...], fail_on: str | None) -> int:
+               db: str | None, aliases: tuple[str, ...], fail_on: str | None, engine: str, scheduler: str | None,
+               workers: int | None, connect_timeout: float) -> int:
     """Find the passages of local procedures that restate guidance that changed.
 
     OLD and NEW are guidance files (HTML, PDF, DOCX, Markdown, text) or stored versions
@@ -69,19 +75,24 @@ def procedures(old: str, new: str, local: tuple[str, ...], fmt: tuple[str, ...],
     contradicts_new, follows_old or follows_new, with the change's severity as priority
     and the new wording applied to the local sentence where it fits.
 
-    Exit status: 0 when it ran, even if some local files could not be read (each is
-    listed in the report and on standard error); 1 with --fail-on when a finding that
-    needs work is at or above that severity; 2 on bad input (a path that does not
-    exist, unreadable guidance, no readable local file), with one line on standard
-    error and nothing written.
+    A large folder can run on Dask workers (--engine dask, --workers N, or
+    --scheduler tcp://HOST:PORT for an existing cluster); the report is the same.
+
+    Exit status: 0 when it ran; 1 when some local files could not be read (each is
+    listed in the report and on standard error, the rest checked), or with --fail-on
+    when a finding that needs work is at or above that severity; 2 on bad input (a
+    path that does not exist, unreadable guidance, no readable local file), with one
+    line on standard error and nothing written.
 
     \b
     Example:
         guidance-tracker procedures wt2015.pdf wt2018.pdf procedures/ --format html,csv --out checklist/
         guidance-tracker procedures wt@1 wt@2 manual.docx training/ --format json | jq '.findings[].status'
         guidance-tracker procedures old.md new.md local/ --alias WT --fail-on high
+        guidance-tracker procedures wt@1 wt@2 manuals/ --engine dask --workers 2 --format csv --out checklist.csv
     """
     from tracker.cli.compare import load_side
+    from tracker.jobs import engine as make_engine
     from tracker.procedures import check_paths, local_files
     from tracker.render.procedures import FORMATS, extension, render_procedures, write_procedures
 
@@ -98,7 +109,10 @@ def procedures(old: str, new: str, local: tuple[str, ...], fmt: tuple[str, ...],
     if out is None and fmts[0] == "docx":
         raise BadInput("DOCX is binary and cannot go to the terminal", None, "add --out checklist.docx")
     local_files(local)  # every LOCAL path must exist: fail before the comparison
-    report = check_paths(load_side(old, db), load_side(new, db), local, pack=pack, model=model, aliases=aliases)
+    old_doc, new_doc = load_side(old, db), load_side(new, db)
+    with make_engine(engine, scheduler=scheduler, workers=workers, connect_timeout=connect_timeout) as eng:
+        report = check_paths(old_doc, new_doc, local, pack=pack, model=model, aliases=aliases, eng=eng,
+                             progress=out is not None)
     for x in report.failures:
         click.echo(f"Warning: could not read {x.path}: {x.message}", err=True)
     if out is None:

@@ -38,7 +38,9 @@ __all__ = [
     "build_document",
     "parse_bytes",
     "parse_file",
+    "parse_file_bytes",
     "parse_text",
+    "read_file",
     "sniff",
 ]
 
@@ -342,11 +344,11 @@ def parse_bytes(data: bytes, *, name: str | None = None, info: VersionInfo | Non
         raise _named(e, label) from None
 
 
-def parse_file(path: str | Path) -> Document:
-    """Read and parse a local file.
+def read_file(path: str | Path) -> bytes:
+    """Read a local file's bytes, within the size limit.
 
     Raises:
-        BadInput: the path is missing, a directory, or unreadable.
+        BadInput: the path is missing, a directory, too large or unreadable.
     """
     p = Path(path)
     if not p.exists():
@@ -357,12 +359,31 @@ def parse_file(path: str | Path) -> Document:
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise BadInput(f"{p} is too large ({size} bytes)", f"the limit is {MAX_BYTES} bytes", "split the document")
-        data = p.read_bytes()
+        return p.read_bytes()
     except OSError as e:
         raise BadInput(f"{p} cannot be read", e.strerror, "check its permissions") from None
+
+
+def parse_file_bytes(data: bytes, path: str | Path) -> Document:
+    """Parse the bytes read from ``path`` (pure: ``parse_file`` without the reading, so
+    a batch worker can parse bytes the driver read).
+
+    Raises:
+        BadInput, UnsupportedFormat: as ``parse_bytes``.
+    """
+    p = Path(path)
     info = VersionInfo(label=p.name, sha256=hashlib.sha256(data).hexdigest(), source=str(p), origin="file")
     doc = parse_bytes(data, name=str(p), info=info)
     return Document(units=doc.units, info=VersionInfo(**{**info.__dict__, "media_type": doc.format}), title=doc.title, format=doc.format, warnings=doc.warnings)
+
+
+def parse_file(path: str | Path) -> Document:
+    """Read and parse a local file.
+
+    Raises:
+        BadInput: the path is missing, a directory, or unreadable.
+    """
+    return parse_file_bytes(read_file(path), path)
 
 
 def parse_text(text: str, *, label: str = "text") -> Document:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+from http import HTTPStatus
 from typing import Any
 
 from tracker.models import AUDIENCES, SEVERITIES, TAG_TYPES, Change, Report, Tag, VersionInfo
@@ -21,13 +22,16 @@ __all__ = [
     "AUDIENCE_NAMES",
     "ChangeView",
     "KIND_NAMES",
+    "PROVENANCE_FIELDS",
     "Piece",
     "ReportView",
     "SEVERITY_NAMES",
     "TAG_NAMES",
     "TagView",
     "build_view",
+    "citation",
     "generated_date",
+    "http_summary",
     "role_label",
     "tag_label",
 ]
@@ -65,6 +69,10 @@ SUBSTITUTION_NAMES = {
 }
 _ROLE_SUBSTITUTIONS = ("TERMINOLOGY", "ROLE_REPLACED")
 NO_HEADING = "(before the first heading)"
+PROVENANCE_FIELDS = (
+    "Label", "Title", "Source", "Archive copy", "Retrieved", "HTTP", "Redirected to", "Parsed as", "SHA-256",
+)
+"""Every field ``ReportView.version_rows`` may give, in its order."""
 
 
 # --- Roles and tags ----------------------------------------------------------------
@@ -377,10 +385,95 @@ class ReportView:
         if v.archive_url:
             rows.append(("Archive copy", v.archive_url))
         rows.append(("Retrieved", v.retrieved_at or "not recorded"))
+        if v.http:
+            rows.append(("HTTP", http_summary(v.http)))
+            if v.http.get("final-url"):
+                rows.append(("Redirected to", _one_line(v.http["final-url"])))
         if v.media_type:
             rows.append(("Parsed as", v.media_type + (f" ({v.origin})" if v.origin else "")))
         rows.append(("SHA-256", v.sha256))
         return rows
+
+    def provenance_rows(self) -> list[tuple[str, str, str]]:
+        """(field, old, new) for every provenance field either version has, in
+        ``version_rows`` order; a side without the field gets ``""``."""
+        old, new = dict(self.version_rows(self.report.old)), dict(self.version_rows(self.report.new))
+        return [(k, old.get(k, ""), new.get(k, "")) for k in PROVENANCE_FIELDS if k in old or k in new]
+
+    def citation(self, v: VersionInfo) -> str:
+        """``How to cite`` line for a version (plain text: renderers escape it)."""
+        return citation(v)
+
+
+# HTTP metadata a version keeps (tracker.fetch.http.Fetched.http_meta), in reading order.
+_HTTP_SHOWN = ("status", "etag", "last-modified", "content-type", "content-length", "final-url")
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def http_summary(http: dict[str, str] | None) -> str:
+    """A version's HTTP metadata on one line, for a provenance row (plain text).
+
+    >>> http_summary({"status": "200", "etag": '"abc"', "last-modified": "Tue, 02 Jan 2024 10:00:00 GMT",
+    ...               "content-type": "text/html; charset=utf-8", "content-length": "5120"})
+    '200 OK · ETag "abc" · Last-Modified Tue, 02 Jan 2024 10:00:00 GMT · text/html; charset=utf-8 · 5120 bytes'
+    """
+    if not http:
+        return ""
+    h = {str(k).lower(): _one_line(val) for k, val in http.items() if val is not None and _one_line(val)}
+    parts = []
+    status = h.get("status")
+    if status:
+        try:
+            parts.append(f"{status} {HTTPStatus(int(status)).phrase}")
+        except ValueError:
+            parts.append(status)
+    if "etag" in h:
+        parts.append(f"ETag {h['etag']}")
+    if "last-modified" in h:
+        parts.append(f"Last-Modified {h['last-modified']}")
+    if "content-type" in h:
+        parts.append(h["content-type"])
+    if "content-length" in h:
+        n = h["content-length"]
+        parts.append(f"{n} bytes" if n.isdigit() else f"Content-Length {n}")
+    # Anything else a version kept is shown too (but not the final URL: its own row).
+    parts.extend(f"{k}: {h[k]}" for k in sorted(h) if k not in _HTTP_SHOWN)
+    return " · ".join(parts)
+
+
+def _date(iso: str | None) -> str:
+    """``2024-03-01T09:30:00Z`` -> ``2024-03-01``; text that is not a time stays as it is."""
+    if not iso:
+        return ""
+    try:
+        return datetime.fromisoformat(iso.strip()).date().isoformat()
+    except ValueError:
+        return _one_line(iso)
+
+
+def citation(v: VersionInfo) -> str:
+    """One line a reader can paste into a consultation response to cite a version:
+    title, source, when it was retrieved (or archived), archive copy, SHA-256 prefix.
+
+    >>> citation(VersionInfo(label="wt@2 (2023)", sha256="7fd447b7bb7fc4f27e" + "0" * 46,
+    ...     source="https://www.gov.uk/government/publications/working-together", retrieved_at="2024-03-01T09:30:00Z",
+    ...     title="Working together to safeguard children", origin="live"))
+    'Working together to safeguard children. https://www.gov.uk/government/publications/working-together. Retrieved 2024-03-01. SHA-256 7fd447b7bb7f.'
+    """
+    title = _one_line(v.title or v.label).rstrip(".")
+    parts = [title] if title else []
+    if v.source:
+        parts.append(_one_line(v.source))
+    when = _date(v.retrieved_at)
+    if when:
+        parts.append(f"{'Archived' if v.origin == 'archive' else 'Retrieved'} {when}")
+    if v.archive_url:
+        parts.append(f"Archive copy: {_one_line(v.archive_url)}")
+    parts.append(f"SHA-256 {v.sha256[:12]}")
+    return ". ".join(parts) + "."
 
 
 def generated_date() -> str:

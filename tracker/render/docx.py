@@ -160,13 +160,12 @@ def _title_page(doc: DocxDocument, view: ReportView) -> None:
         _run(p, view.title)
     p = doc.add_paragraph()
     _run(p, "Guidance comparison: what changed in who is accountable for what.", italic=True, colour=MUTED)
-    rows = []
-    for key in ("Label", "Title", "Source", "Archive copy", "Retrieved", "Parsed as", "SHA-256"):
-        old = dict(view.version_rows(r.old)).get(key, "")
-        new = dict(view.version_rows(r.new)).get(key, "")
-        if old or new:
-            rows.append([key, old or "—", new or "—"])
+    rows = [[key, old or "—", new or "—"] for key, old, new in view.provenance_rows()]
     _table(doc, ["", "Old version", "New version"], rows, [3.0, 7.0, 7.0])
+    for side, ver in (("Old", r.old), ("New", r.new)):
+        p = doc.add_paragraph()
+        _run(p, f"How to cite ({side.lower()}): ", bold=True, size=9)
+        _run(p, view.citation(ver), size=9)
     p = doc.add_paragraph()
     _run(p, "Date: ", bold=True)
     _run(p, generated_date())
