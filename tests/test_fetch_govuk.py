@@ -80,6 +80,10 @@ def test_fetch_govuk_html_attachment_is_compared(store, govuk, fast_http) -> Non
         doc = store.document("wt@1")
         assert [u.number for u in doc.units if u.kind == "paragraph"] == ["1", "2"]
         assert doc.info.source == v1.source and doc.info.http["etag"]
+        # the publisher (the page's organisations), the edition date and change notes travel with it
+        assert store.get_document("wt").publisher == "Department for Education"
+        assert doc.info.publisher == "Department for Education" and doc.info.published_at == v1.published_at
+        assert doc.info.change_notes[0]["note"] == "Corrected a small error in chapter 5, footnote 99."
 
         # unchanged: the HTML publication answers 304; the PDF is never fetched
         assert fetch_document(store, "wt", client, model="rules-only").status == "unchanged"

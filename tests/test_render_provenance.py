@@ -174,3 +174,25 @@ def test_render_provenance_citation_parts():
     assert citation(dated) == "Keeping children safe in education. kcsie.pdf. Retrieved 2024-09-01. SHA-256 ffffffffffff."
     odd = VersionInfo(label="x", sha256="e" * 64, retrieved_at="sometime in 2019")
     assert citation(odd) == "x. Retrieved sometime in 2019. SHA-256 eeeeeeeeeeee."
+
+
+def test_render_provenance_publisher_published_date_and_change_note(store):
+    """GOV.UK gives a publisher, an edition date and change notes: the report carries them
+    (JSON), shows them (Markdown, HTML) and cites them; hostile notes stay escaped."""
+    store.add_document("kcsie", url=OLD_URL, title="Keeping children safe in education", publisher="Department for Education")
+    store.add_version("kcsie", OLD_TEXT.encode(), VersionMeta(origin="live", label="2023", source=OLD_URL, published_at="2023-09-01T00:00:00Z"))
+    store.add_version("kcsie", NEW_TEXT.encode(), VersionMeta(
+        origin="live", label="2024", source=NEW_URL, published_at="2024-09-01T08:00:00Z",
+        change_notes=[{"date": "2024-09-01T08:00:00Z", "note": "Updated for September 2024 <script>x()</script>"}],
+    ))
+    report = store.compare("kcsie@1", "kcsie@2", model="rules-only")
+    d = report.to_dict()
+    assert d["new"]["publisher"] == "Department for Education" and d["new"]["published_at"] == "2024-09-01T08:00:00Z"
+    assert d["new"]["change_notes"][0]["note"].startswith("Updated for September 2024")
+    assert "change_notes" not in d["old"]
+    md = render(report, "md").decode()
+    assert "Department for Education" in md and "2024-09-01: Updated for September 2024 \\<script>" in md
+    assert citation(report.new).startswith("Department for Education. Working together: sample (2024-09-01). https:")
+    soup = BeautifulSoup(render(report, "html"), "html.parser")
+    assert "Updated for September 2024 <script>x()</script>" in soup.get_text()
+    assert not any("x()" in (s.string or "") for s in soup.find_all("script"))

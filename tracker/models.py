@@ -87,6 +87,12 @@ class VersionInfo:
     """HTTP metadata kept with the version (status, ETag, Last-Modified, content type)."""
     title: str | None = None
     """Document title, if the source gave one."""
+    publisher: str | None = None
+    """Who publishes the document (a watched document's ``--publisher``; GOV.UK's organisation)."""
+    published_at: str | None = None
+    """The publisher's own date for this edition (GOV.UK ``public_updated_at``, ``import --date``)."""
+    change_notes: tuple[dict[str, str], ...] = ()
+    """The publisher's change notes for this edition (GOV.UK: ``{"date", "note"}``), newest first."""
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -95,10 +101,12 @@ class VersionInfo:
             "sha256": self.sha256,
             "retrieved_at": self.retrieved_at,
         }
-        for k in ("origin", "archive_url", "media_type", "http", "title"):
+        for k in ("origin", "archive_url", "media_type", "http", "title", "publisher", "published_at"):
             v = getattr(self, k)
             if v is not None:
                 d[k] = v
+        if self.change_notes:
+            d["change_notes"] = [dict(n) for n in self.change_notes]
         return d
 
 

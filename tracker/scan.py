@@ -75,7 +75,7 @@ def plan_scan(store: Any, names: list[str] | None, pack: Pack, model_key: str) -
 def load_payload(store: Any, item: ScanItem) -> dict[str, Any]:
     """The picklable input of ``compare_item``: both versions' bytes and provenance."""
     a, b = store.version_by_id(item.old_id), store.version_by_id(item.new_id)
-    return {"old": (store.raw(a), a.info(), _media(a)), "new": (store.raw(b), b.info(), _media(b))}
+    return {"old": (store.raw(a), store.info(a), _media(a)), "new": (store.raw(b), store.info(b), _media(b))}
 
 
 def compare_item(shared: tuple[str, str, str | None], payload: dict[str, Any]) -> Report:

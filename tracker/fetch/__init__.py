@@ -103,6 +103,8 @@ def retrieve(store: Store, doc: DocumentRecord, client: HttpClient) -> tuple[byt
         return got.content, meta, got, None
     if is_govuk(url):
         item = resolve(client, url, doc.attachment)
+        if item.publisher and not doc.publisher:
+            store.add_document(doc.name, publisher=item.publisher)  # metadata only; the version is written below
         etag, lm = _conditional(store, doc.name, item.source) if item.kind != "body" else (None, None)
         got, data = fetch_text(client, item, etag=etag, last_modified=lm)
         clock = item.public_updated_at or got.fetched_at

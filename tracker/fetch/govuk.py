@@ -106,6 +106,8 @@ class GovukItem:
     body: str | None = None
     """For ``body``: the page's own HTML."""
     api: Fetched | None = None
+    publisher: str | None = None
+    """The publishing organisations (``links.organisations[].title``), joined."""
 
 
 def wrap_body(title: str | None, body: str) -> bytes:
@@ -157,6 +159,13 @@ def choose_attachment(attachments: list[dict[str, Any]], selector: str | None, p
     return None
 
 
+def _organisations(item: dict[str, Any]) -> str | None:
+    """``links.organisations[].title`` joined: who publishes the page (``Department for Education``)."""
+    orgs = (item.get("links") or {}).get("organisations") or []
+    names = [str(o["title"]).strip() for o in orgs if isinstance(o, dict) and o.get("title")]
+    return ", ".join(dict.fromkeys(n for n in names if n))[:300] or None
+
+
 def resolve(client: HttpClient, url: str, attachment: str | None = None) -> GovukItem:
     """Read a GOV.UK page's content item and pick what to compare.
 
@@ -171,6 +180,7 @@ def resolve(client: HttpClient, url: str, attachment: str | None = None) -> Govu
     common = {
         "page_url": url, "title": item.get("title"), "public_updated_at": item.get("public_updated_at"),
         "change_history": [c for c in details.get("change_history") or [] if isinstance(c, dict)], "api": api,
+        "publisher": _organisations(item),
     }
     if item.get("schema_name") == "html_publication" or not (details.get("attachments") or attachment):
         body = details.get("body")

@@ -70,7 +70,8 @@ SUBSTITUTION_NAMES = {
 _ROLE_SUBSTITUTIONS = ("TERMINOLOGY", "ROLE_REPLACED")
 NO_HEADING = "(before the first heading)"
 PROVENANCE_FIELDS = (
-    "Label", "Title", "Source", "Archive copy", "Retrieved", "HTTP", "Redirected to", "Parsed as", "SHA-256",
+    "Label", "Title", "Publisher", "Published", "Change note", "Source", "Archive copy", "Retrieved", "HTTP",
+    "Redirected to", "Parsed as", "SHA-256",
 )
 """Every field ``ReportView.version_rows`` may give, in its order."""
 
@@ -380,6 +381,14 @@ class ReportView:
         rows = [("Label", v.label)]
         if v.title:
             rows.append(("Title", v.title))
+        if v.publisher:
+            rows.append(("Publisher", v.publisher))
+        if v.published_at:
+            rows.append(("Published", v.published_at))
+        if v.change_notes:
+            n = v.change_notes[0]
+            note = _one_line(n.get("note", ""))
+            rows.append(("Change note", (f"{_date(n.get('date'))}: " if n.get("date") else "") + note))
         if v.source:
             rows.append(("Source", v.source))
         if v.archive_url:
@@ -464,7 +473,9 @@ def citation(v: VersionInfo) -> str:
     'Working together to safeguard children. https://www.gov.uk/government/publications/working-together. Retrieved 2024-03-01. SHA-256 7fd447b7bb7f.'
     """
     title = _one_line(v.title or v.label).rstrip(".")
-    parts = [title] if title else []
+    parts = [_one_line(v.publisher).rstrip(".")] if v.publisher else []
+    if title:
+        parts.append(title + (f" ({_date(v.published_at)})" if v.published_at and _date(v.published_at) else ""))
     if v.source:
         parts.append(_one_line(v.source))
     when = _date(v.retrieved_at)

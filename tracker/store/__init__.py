@@ -168,7 +168,8 @@ class VersionMeta:
         return cls(
             origin=info.origin if info.origin in ORIGINS else "file", label=info.label, source=info.source,
             fetched_at=None if archived else info.retrieved_at, archived_at=archived, archive_url=info.archive_url,
-            http=info.http, title=info.title, media_type=info.media_type,
+            http=info.http, title=info.title, media_type=info.media_type, published_at=info.published_at,
+            change_notes=[dict(n) for n in info.change_notes] or None,
         )
 
 
@@ -220,14 +221,16 @@ class StoredVersion:
                 return w, self.seq
         return _EPOCH, self.seq
 
-    def info(self) -> VersionInfo:
-        """Full provenance, as a report cites it."""
+    def info(self, publisher: str | None = None) -> VersionInfo:
+        """Full provenance, as a report cites it (``Store.info`` adds the publisher)."""
         label = self.ref + (f" ({self.label})" if self.label else "")
         return VersionInfo(
             label=label, sha256=self.sha256, source=self.source,
             retrieved_at=self.archived_at if self.origin == "archive" else (self.fetched_at or self.created),
             origin=self.origin, archive_url=self.archive_url, media_type=self.media_type,
-            http=dict(self.http) if self.http else None, title=self.title,
+            http=dict(self.http) if self.http else None, title=self.title, publisher=publisher,
+            published_at=self.published_at,
+            change_notes=tuple({str(k): str(v) for k, v in n.items()} for n in self.change_notes if isinstance(n, dict)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -510,9 +513,14 @@ class Store:
         from tracker.ingest import parse_bytes
 
         v = self.version(ref)
-        info = v.info()
+        info = self.info(v)
         fmt = v.media_type if v.media_type in ("html", "pdf", "docx", "text") else None
         return parse_bytes(self.raw(v), name=info.label, info=info, fmt=fmt)
+
+    def info(self, v: StoredVersion) -> VersionInfo:
+        """A stored version's full provenance, with its document's publisher."""
+        rows = list(self.db.query("select publisher from documents where name = ?", [v.document]))
+        return v.info(publisher=rows[0]["publisher"] if rows else None)
 
     def units(self, version: StoredVersion) -> dict[int, Unit]:
         """The stored units of a version, by index."""
@@ -576,7 +584,7 @@ class Store:
         ))
         if rows:
             report = report_from_dict(json.loads(rows[0]["report"]), self.units(va), self.units(vb))
-            return replace(report, old=va.info(), new=vb.info())
+            return replace(report, old=self.info(va), new=self.info(vb))
         from tracker import compare as _compare
 
         report = _compare.compare_documents(self.document(ref_a), self.document(ref_b), pack=pk, model=model)
