@@ -79,3 +79,16 @@ def test_align_uses_every_unit_exactly_once(a, b) -> None:
 def test_align_self_comparison_is_all_equal(a) -> None:
     d = doc(a)
     assert all(p.status == "equal" for p in align(d, d).pairs)
+
+
+def test_align_very_long_units_pair_up():
+    """A 1.4 MB paragraph (a badly extracted PDF) is scored by its ends, so it still pairs
+    with its edited self instead of stalling the quadratic scorer."""
+    from tracker.ingest import parse_text
+
+    body = " ".join(f"word{i % 997}" for i in range(200_000))
+    old = parse_text("1. Intro.\n\n2. " + body + "\n\n3. End.")
+    new = parse_text("1. Intro.\n\n2. " + body.replace("word5 ", "word5 must ", 1) + "\n\n4. Other.")
+    pairs = align(old, new).pairs
+    big = [p for p in pairs if p.old is not None and len(p.old.text) > 1_000_000]
+    assert len(big) == 1 and big[0].new is not None and big[0].status == "modified"

@@ -74,10 +74,13 @@ def test_cli_unknown_format_and_pack(pair) -> None:
     assert r.returncode == 2 and "unknown domain pack" in r.stderr
 
 
-def test_cli_usage_error_exits_2() -> None:
+def test_cli_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as e:
         main(["compare"])
     assert e.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "Error: Missing argument 'OLD'. To fix: see `guidance-tracker compare --help`."
+    ]
 
 
 def test_cli_version() -> None:

@@ -105,3 +105,13 @@ def test_compare_diff_rebuilds_unit_texts(report) -> None:
 def test_compare_deleted_paragraph_with_sign_off(report) -> None:
     kinds = {(c.kind, tuple(t.type for t in c.tags)) for c in report.changes}
     assert ("added", ("DUTY_ADDED",)) in kinds
+
+
+def test_compare_substitutions_count_each_swap_once() -> None:
+    old = "1. Health professionals must report within one working day.\n\n2. Professionals must share records.\n\n3. The professional must visit."
+    new = "1. Health practitioners should report within three working days.\n\n2. Practitioners should share records.\n\n3. The practitioner should visit."
+    subs = {(s["type"], s["from"], s["to"]): s["count"] for s in compare_texts(old, new).summary.substitutions}
+    assert subs[("TERMINOLOGY", "professional", "practitioner")] == 3
+    assert subs[("OBLIGATION_WEAKENED", "must", "should")] == 3
+    # the same swaps are not counted again as wording, in either number, nor the timescale's pieces
+    assert not [k for k in subs if k[0] == "WORDING"], subs

@@ -105,7 +105,7 @@ def test_consult_objection_linked_for_each_kind(report) -> None:
         (one(report, "modified", "one working day"), "paragraph", "three working days to record a decision is too long"),
     ]
     for p, how, words in cases:
-        objections = [lk for lk in p.links if lk.point.stance == "objection" and lk.point.by == "respondent"]
+        objections = [lk for lk in p.links if lk.point.stance == "objection" and lk.point.by == "respondent" and "chapter" not in lk.how]
         assert len(objections) == 1, (p.previous_words, [lk.to_dict() for lk in p.links])
         lk = objections[0]
         assert lk.point.source == "basw_response.md"
@@ -139,8 +139,8 @@ def test_consult_no_link_from_unrelated_points(report) -> None:
             assert not any(u in lk.point.text for u in unrelated), (p.id, lk.point.text)
     unlinked = " ".join(pt.text for pt in report.unlinked_points)
     assert all(u in unlinked for u in unrelated)
-    # never consulted on, so nobody quoted them: no links
-    assert all(not p.links for p in report.by_status("new_in_final"))
+    # never consulted on, so nobody quoted them: linked only by a chapter-wide point
+    assert all(lk.how == ("chapter", "role") for p in report.by_status("new_in_final") for lk in p.links)
 
 
 def test_consult_one_word_quote_needs_its_paragraph(report) -> None:
@@ -186,7 +186,7 @@ def test_consult_json_shape(report) -> None:
         assert p["status"] in PROPOSAL_STATUSES
         for k in ("previous", "draft", "final", "tags", "objections", "id", "previous_words", "draft_words", "final_words"):
             assert k in p
-        for o in p["objections"]:
+        for o in p["objections"] + p["responses"]:
             assert o["source"] and o["quote"] and o["stance"] in ("objection", "support", "neutral")
     by_id = {p["id"]: p for p in d["proposals"]}
     rdo = [by_id[i] for i in d["retained_despite_objection"]]
@@ -203,6 +203,88 @@ def test_consult_markdown_leads_with_the_three_sections(report) -> None:
     assert a < b < c < md.index("## Modified proposals") < md.index("## Retained proposals")
     assert "~~a manager~~ **colleagues**" in md
     assert "We strongly object" in md
+
+
+CHAPTER_POINT = "More generally, we oppose removing managers from decisions about children throughout Chapter 1."
+SENTENCE_P2 = "This will require judgements to be made by the social worker {} on each individual case."
+
+
+def test_consult_chapter_wide_point_links_every_matching_proposal_of_the_chapter(report) -> None:
+    linked = {p.id for p in report.proposals for lk in p.links if lk.point.text == CHAPTER_POINT}
+    want = {
+        one(report, "retained", "in discussion with their manager").id,                 # ROLE_REMOVED manager, ch.1
+        one(report, "dropped", "and their manager").id,                                  # ROLE_REMOVED manager, ch.1
+        one(report, "new_in_final", "and their manager").id,                             # ¶6, never consulted on
+        one(report, "new_in_final", ", and signed off by the team manager").id,          # ¶6
+    }
+    assert linked == want
+    # not the manager -> colleague replacement ("removing" names *_REMOVED tags), not chapter 2
+    assert one(report, "retained", "a manager").id not in linked
+    assert one(report, "new_in_final", "must").id not in linked
+    for p in report.proposals:
+        for lk in p.links:
+            if lk.point.text == CHAPTER_POINT:
+                assert lk.how == ("chapter", "role") and lk.point.stance == "objection"
+                assert lk.score < min(x.score for q in report.proposals for x in q.links if "chapter" not in x.how)
+    assert CHAPTER_POINT not in " ".join(pt.text for pt in report.unlinked_points)
+    assert one(report, "new_in_final", "and their manager").objected
+
+
+def test_consult_chapter_point_needs_the_role_and_the_chapter() -> None:
+    prev = parse_text("# Chapter 1: Help\n\n1. The manager must agree the plan.\n\n# Chapter 2: Records\n\n2. The manager must sign the record.", label="prev")
+    draft = parse_text("# Chapter 1: Help\n\n1. The social worker must agree the plan.\n\n# Chapter 2: Records\n\n2. The record must be signed.", label="draft")
+    resp = parse_text("# Response\n\nWe object to removing managers throughout Chapter 2.\n\nWe object to removing teachers throughout Chapter 1.", label="resp")
+    r = track(prev, draft, draft, [resp])
+    by_chapter = {p.unit.path[0]: p for p in r.proposals}
+    assert [lk.point.text for lk in by_chapter["Chapter 2: Records"].links] == ["We object to removing managers throughout Chapter 2."]
+    assert not by_chapter["Chapter 1: Help"].links
+    assert [pt.text for pt in r.unlinked_points] == ["We object to removing teachers throughout Chapter 1."]
+
+
+def test_consult_quote_is_the_whole_sentence_not_cut_at_a_semicolon(report) -> None:
+    mod = one(report, "modified", "one working day")
+    lk = next(lk for lk in mod.links if lk.point.by == "respondent")
+    assert lk.quote == "In paragraph 4, allowing three working days to record a decision is too long; the current limit of one working day should stay."
+
+
+def test_consult_edit_shown_in_its_sentence_in_every_format(report) -> None:
+    from docx import Document
+
+    p = one(report, "retained", "in discussion with their manager")
+    md = render_consultation(report, "md").decode()
+    assert "> " + SENTENCE_P2.format("~~in discussion with their manager~~") in md
+    soup = BeautifulSoup(render_consultation(report, "html").decode(), "html.parser")
+    sent = soup.find("article", id=p.id).find("p", class_="sentence")
+    assert sent.get_text() == SENTENCE_P2.format("in discussion with their manager")
+    assert sent.find("del").get_text() == "in discussion with their manager" and not sent.find("ins")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(render_consultation(report, "csv").decode("utf-8-sig")))}
+    assert rows[p.id]["sentence"] == SENTENCE_P2.format("[-in discussion with their manager-]")
+    assert rows[one(report, "retained", "a manager").id]["sentence"].startswith("Social workers should have access to [-a manager-] {+colleagues+} to talk")
+    d = json.loads(render_consultation(report, "json"))
+    pj = next(x for x in d["proposals"] if x["id"] == p.id)
+    assert pj["sentence"] == [["equal", "This will require judgements to be made by the social worker "], ["delete", "in discussion with their manager"], ["equal", " on each individual case."]]
+    doc = Document(io.BytesIO(render_consultation(report, "docx")))
+    para = next(x for x in doc.paragraphs if x.text == SENTENCE_P2.format("in discussion with their manager"))
+    assert [r.text for r in para.runs if r.font.strike] == ["in discussion with their manager"]
+
+
+def test_consult_markdown_strikes_an_edit_that_starts_with_punctuation(report) -> None:
+    md = render_consultation(report, "md").decode()
+    # "months~~, and" would not render as a strikethrough (a ~~ before punctuation opens only after a space)
+    assert "at least every three months ~~, and signed off by the team manager~~." in md
+
+
+def test_consult_json_objections_hold_objections_only(report) -> None:
+    d = json.loads(render_consultation(report, "json"))
+    by_id = {p["id"]: p for p in d["proposals"]}
+    for p in d["proposals"]:
+        assert all(o["stance"] == "objection" for o in p["objections"])
+        assert all(o["stance"] != "objection" for o in p["responses"])
+    term = by_id[one(report, "retained", "professionals").id]
+    assert term["objections"] == [] and [o["stance"] for o in term["responses"]] == ["support"]
+    dropped = by_id[one(report, "dropped", "and their manager").id]
+    assert [o["by"] for o in dropped["responses"]] == ["government"]
+    assert len(dropped["objections"]) == 2
 
 
 def test_consult_html_parses_and_leads(report) -> None:
@@ -263,3 +345,12 @@ def test_consult_hostile_text_escaped_in_markdown_and_csv(hostile) -> None:
     assert re.search(r"(?<!\\)<(script|img)", md) is None and "\\<script>" in md
     rows = list(csv.reader(io.StringIO(render_consultation(hostile, "csv").decode("utf-8-sig"))))
     assert not any(c.startswith(("=", "+", "-", "@")) for r in rows for c in r)
+
+
+def test_consult_doctests() -> None:
+    import doctest
+
+    import tracker.consult
+
+    res = doctest.testmod(tracker.consult)
+    assert res.failed == 0 and res.attempted >= 6

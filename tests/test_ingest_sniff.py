@@ -180,3 +180,39 @@ def test_ingest_utf16_text_and_html() -> None:
     assert (doc.format, doc.units[0].number, doc.units[0].text) == ("text", "1", "Practitioners should record it.")
     doc = parse_bytes("<html><body><p>2. A UTF-16 page.</p></body></html>".encode("utf-16"), name="win.html")
     assert (doc.format, doc.units[0].number) == ("html", "2")
+
+
+@pytest.mark.parametrize("data", [
+    b"\xff\xfe\x00bad utf",  # a UTF-16 BOM in front of 8-bit text: reads as four CJK characters
+    b"\xff\xfe" + b"The social worker and their manager should agree the plan.\n\n2. Staff must record it.\n",
+    b"\xfe\xff" + b"The social worker and their manager should agree the plan within ten days.\n",
+    "1. Practitioners should record it.\n".encode("utf-16")[:-1],  # truncated: an odd number of bytes
+], ids=["reviewer-case", "le-bom-8bit", "be-bom-8bit", "truncated"])
+def test_ingest_bad_utf16_is_refused(data: bytes) -> None:
+    with pytest.raises(BadInput, match=r"x\.txt is not readable text \(bad UTF-16\)"):
+        parse_bytes(data, name="x.txt")
+
+
+@pytest.mark.parametrize("text", [
+    "1. 社会工作者应当与其经理商定计划。\n\n2. 工作人员必须记录决定。\n",
+    "中国",
+    "你好",
+    "ソーシャルワーカーは計画に同意する必要があります。",
+    "사회복지사는 계획에 동의해야 합니다.",
+    "Практикующие должны записывать это.",
+    "Les praticiens doivent l’enregistrer à temps.",
+    "1. 社会工作者 (social worker) 应当 agree the plan “within ten days”.\n",
+])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_ingest_real_utf16_in_any_language_is_read(text: str, encoding: str) -> None:
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    doc = parse_bytes(bom + text.encode(encoding), name="x.txt")
+    same = parse_bytes(text.encode("utf-8"), name="x.txt")
+    assert doc.format == "text"
+    assert [(u.number, u.text) for u in doc.units] == [(u.number, u.text) for u in same.units]
+
+
+def test_ingest_real_utf16_long_document_is_read(sample_dir: Path) -> None:
+    text = (sample_dir / "v1.md").read_text(encoding="utf-8")
+    doc = parse_bytes(text.encode("utf-16"), name="v1.txt")
+    assert len(doc.units) == len(parse_bytes(text.encode("utf-8"), name="v1.txt").units)

@@ -241,7 +241,8 @@ def test_procedures_identical_on_both_engines(guidance_folder, dask_engine):
     a = check_paths(*args, model=MODEL, eng=LocalEngine())
     b = check_paths(*args, model=MODEL, eng=dask_engine)
     assert len(a.documents) == 300 and len(a.findings) > 300
-    assert {f.path for f in a.failures} == {"area-00/scan.pdf", "area-01/logo.png"}
+    assert {f.path for f in a.failures} == {"area-00/scan.pdf"}  # unreadable: a failure
+    assert tuple(a.skipped) == ("area-01/logo.png",)  # not a document type: skipped, counted
     assert _sorted_json(a) == _sorted_json(b)
     assert [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]  # same order too
 
@@ -252,8 +253,8 @@ def test_procedures_cli_on_dask_lists_failures(guidance_folder, tmp_path):
     r = subprocess.run([sys.executable, "-m", "tracker", "procedures", str(root / "old.md"), str(root / "new.md"), str(root / "local"),
                         "--engine", "dask", "--workers", "2", "--model", MODEL, "--out", str(out)],
                        capture_output=True, text=True, timeout=300)
-    assert r.returncode == 1, r.stderr  # two files could not be read; the rest are reported
+    assert r.returncode == 1, r.stderr  # one file could not be read; the rest are reported
     d = json.loads(out.read_text())
-    assert d["summary"]["documents"] == 300 and len(d["failures"]) == 2
+    assert d["summary"]["documents"] == 300 and len(d["failures"]) == 1
     warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("Warning: could not read")]
-    assert len(warnings) == 2 and "Traceback" not in r.stderr
+    assert len(warnings) == 1 and "Traceback" not in r.stderr

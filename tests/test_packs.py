@@ -122,3 +122,21 @@ def test_packs_edited_role_changes_tagging(pack_copy: Path) -> None:
     f.write_text(f.read_text() + '{"id": "duty_officer", "class": "oversight", "patterns": ["duty officer"]}\n')
     tags = [t for c in compare_texts(old, new, pack=str(pack_copy)).changes for t in c.tags if t.type == "ROLE_REPLACED"]
     assert tags and tags[0].from_role == "duty_officer" and tags[0].direction == "down"
+
+
+def test_packs_named_and_designated_health_roles_are_distinct() -> None:
+    pack = load_pack(None)
+    ids = ["named_nurse", "named_doctor", "named_midwife", "named_gp", "named_professional", "designated_doctor", "designated_nurse", "designated_professional"]
+    assert all(pack.roles[i].cls == "oversight" for i in ids)
+    assert pack.rank("deputy_designated_safeguarding_lead") < pack.rank("designated_safeguarding_lead")
+
+
+def test_packs_rules_can_match_the_tagging_rule() -> None:
+    from tracker.assess import rule_for
+    from tracker.models import Tag
+
+    pack = load_pack(None)
+    rev = Tag(type="DUTY_REMOVED", actor="staff", modal="must", rule="polarity-reversed")
+    plain = Tag(type="DUTY_REMOVED", actor="staff", modal="must", rule="duty/modal:must")
+    assert rule_for(rev, pack).id == "duty-reversed" and rule_for(rev, pack).severity == "high"
+    assert rule_for(plain, pack).id == "duty-removed"

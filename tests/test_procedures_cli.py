@@ -28,10 +28,20 @@ def test_procedures_cli_json_to_stdout_lists_failures_and_exits_1(folder) -> Non
     assert r.returncode == 1, r.stderr  # some files could not be read; the rest are reported
     d = json.loads(r.stdout)
     assert d["kind"] == "procedures" and len(d["findings"]) == len(PLANTED)
-    assert [x["path"] for x in d["failures"]] == ["broken.pdf", "photo.png"]
+    assert [x["path"] for x in d["failures"]] == ["broken.pdf"]
+    assert d["skipped"] == ["photo.png", "report.json", "sub/export.csv"] and d["summary"]["skipped"] == 3
     warnings = r.stderr.strip().splitlines()
-    assert len(warnings) == 2 and all(w.startswith("Warning: could not read ") for w in warnings)
+    assert len(warnings) == 1 and warnings[0].startswith("Warning: could not read broken.pdf")
     assert "Traceback" not in r.stderr
+
+
+def test_procedures_cli_failures_printed_once_on_stderr(folder, tmp_path) -> None:
+    r = run(str(OLD), str(NEW), str(folder), "--out", str(tmp_path / "c.csv"))
+    assert r.returncode == 1, r.stderr
+    assert "could not read" not in r.stdout and "broken.pdf" not in r.stdout
+    assert [ln for ln in r.stderr.splitlines() if "broken.pdf" in ln] == [ln for ln in r.stderr.splitlines() if ln.startswith("Warning: could not read broken.pdf")]
+    assert len([ln for ln in r.stderr.splitlines() if "broken.pdf" in ln]) == 1
+    assert "1 could not be read" in r.stdout and "3 skipped (not documents)" in r.stdout
 
 
 def test_procedures_cli_several_formats_to_folder(folder, tmp_path) -> None:
@@ -39,7 +49,7 @@ def test_procedures_cli_several_formats_to_folder(folder, tmp_path) -> None:
     res = CliRunner().invoke(cli, ["procedures", str(OLD), str(NEW), str(folder), "--format", "html,csv", "-f", "json,md,docx", "--out", str(out)],
                              standalone_mode=False)
     assert res.exception is None, res.output
-    assert res.return_value == 1  # broken.pdf and photo.png are listed as failures
+    assert res.return_value == 1  # broken.pdf is listed as a failure
     for ext in ("html", "csv", "json", "md", "docx"):
         assert (out / f"procedures.{ext}").stat().st_size > 0, ext
     assert json.loads((out / "procedures.json").read_text())["summary"]["documents"] == 4
@@ -64,7 +74,9 @@ def test_procedures_cli_stored_versions(folder, tmp_path) -> None:
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     statuses = sorted(f["status"] for f in d["findings"])
-    assert statuses == ["contradicts_new", "contradicts_new", "follows_old", "follows_old"]
+    # 2.3 falls short of a tightened rule; 1.1, 1.2, 2.1 and 3.1 keep stricter old rules.
+    assert statuses == ["contradicts_new", "follows_old", "follows_old", "follows_old", "follows_old"]
+    assert sum(f["stricter"] for f in d["findings"]) == 4
 
 
 @pytest.mark.parametrize("args,problem", [
@@ -72,7 +84,8 @@ def test_procedures_cli_stored_versions(folder, tmp_path) -> None:
     (["{folder}", "--format", "pdf"], "unknown format"),
     (["{folder}", "--format", "docx"], "DOCX is binary"),
     (["{folder}", "--format", "json,md"], "several formats need --out"),
-    (["{bad}"], "none of the 1 local files could be read"),
+    (["{bad}"], "no local documents found"),
+    (["{bad}/x.png"], "none of the 1 local files could be read"),
 ])
 def test_procedures_cli_bad_input_one_line_exit_2(folder, tmp_path, args, problem) -> None:
     bad = tmp_path / "bad"
@@ -83,6 +96,7 @@ def test_procedures_cli_bad_input_one_line_exit_2(folder, tmp_path, args, proble
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and problem in lines[0], r.stderr
+    assert lines[0].count("To fix:") <= 1, lines[0]
     assert not out.exists()
 
 

@@ -53,7 +53,8 @@ def page(browser):
 
 
 def visible_ids(page) -> list[str]:
-    return page.eval_on_selector_all("article.change", "els => els.filter(e => e.offsetParent !== null).map(e => e.id)")
+    # checkVisibility: not display:none, and not inside a closed <details> (content-visibility)
+    return page.eval_on_selector_all("article.change", "els => els.filter(e => e.checkVisibility()).map(e => e.id)")
 
 
 def run_axe(page) -> list[dict]:
@@ -67,15 +68,30 @@ def run_axe(page) -> list[dict]:
 
 
 def test_render_browser_filters_toggles_and_print(page, report_url, sample_report):
-    changes = sample_report.changes
+    from tracker.render._common import build_view
+
+    view = build_view(sample_report)
+    folded = [cv.id for _, cvs in view.terminology_groups for cv in cvs]
+    # the page's order: document order, terminology-only changes grouped at the end
+    changes = [c for c in sample_report.changes if c.id not in folded] + [sample_report.change(i) for i in folded]
     editorial = {c.id for c in changes if c.impact.severity == "none"}
     page.goto(report_url)
     page.wait_for_selector("#status")
     assert page.errors == []
 
-    # Editorial-only changes start folded away.
+    # Editorial-only changes start folded away, terminology-only ones in closed groups.
     shown = visible_ids(page)
-    assert shown == [c.id for c in changes if c.id not in editorial]
+    assert shown == [c.id for c in changes if c.id not in editorial and c.id not in folded]
+    if folded:
+        page.click("details.term-group >> nth=0 >> summary")
+        first_group = [cv.id for cv in view.terminology_groups[0][1]]
+        assert visible_ids(page) == [c.id for c in changes if c.id not in editorial and (c.id not in folded or c.id in first_group)]
+        page.click("details.term-group >> nth=0 >> summary")
+        # a tag filter opens the groups holding what it matches
+        page.select_option("#f-tag", "TERMINOLOGY")
+        assert set(folded) <= set(visible_ids(page))
+        page.click("#t-reset")
+        page.evaluate("document.querySelectorAll('details.term-group').forEach(d => d.open = false)")
     assert "Showing" in page.inner_text("#status")
 
     # Filter by a tag: only changes carrying it remain.
@@ -104,6 +120,7 @@ def test_render_browser_filters_toggles_and_print(page, report_url, sample_repor
 
     # Side by side: the global toggle swaps every change to two columns.
     page.click("#t-reset")
+    page.evaluate("document.querySelectorAll('details.term-group').forEach(d => d.open = false)")
     first = [c.id for c in changes if c.id not in editorial][0]
     assert page.is_visible(f"#{first} .view-inline") and not page.is_visible(f"#{first} .view-sbs")
     page.click("#t-sbs")
@@ -119,9 +136,9 @@ def test_render_browser_filters_toggles_and_print(page, report_url, sample_repor
     # One click shows the editorial changes.
     if editorial:
         page.click("#t-editorial")
-        assert visible_ids(page) == [c.id for c in changes]
+        assert visible_ids(page) == [c.id for c in changes if c.id not in folded]
         page.click("#t-editorial")
-        assert visible_ids(page) == [c.id for c in changes if c.id not in editorial]
+        assert visible_ids(page) == [c.id for c in changes if c.id not in editorial and c.id not in folded]
 
     # Keyboard: a filter control takes focus and shows it.
     page.focus("#f-tag")
@@ -141,10 +158,19 @@ def test_render_browser_filters_toggles_and_print(page, report_url, sample_repor
 
 
 def test_render_browser_link_to_a_folded_change_opens_it(page, report_url, sample_report):
+    from tracker.render._common import build_view
+
     target = next((c.id for c in sample_report.changes if c.impact.severity == "none"), sample_report.changes[-1].id)
     page.goto(f"{report_url}#{target}")
     page.wait_for_selector("#status")
     assert page.is_visible(f"#{target}")
+    groups = build_view(sample_report).terminology_groups
+    if groups:  # a change folded in a closed terminology group
+        term = groups[0][1][-1].id
+        page.goto(f"{report_url}#{term}")
+        page.wait_for_selector("#status")
+        page.wait_for_function(f"document.getElementById('{term}').checkVisibility()")
+        assert page.is_visible(f"#{term}")
     # Filters survive in the URL, so a shared link reopens the same view.
     page.goto(f"{report_url}?tag=TERMINOLOGY")
     page.wait_for_selector("#status")

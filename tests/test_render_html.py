@@ -55,8 +55,14 @@ def sample_soup(sample_html) -> BeautifulSoup:
 
 
 def test_render_html_every_change_has_an_article_and_anchor(sample_report, sample_soup):
+    from tracker.render._common import build_view
+
     arts = sample_soup.select("article.change")
-    assert [a["id"] for a in arts] == [c.id for c in sample_report.changes]
+    assert sorted(a["id"] for a in arts) == sorted(c.id for c in sample_report.changes)
+    # document order, except terminology-only changes, folded by substitution at the end
+    view = build_view(sample_report)
+    folded = [cv.id for _, cvs in view.terminology_groups for cv in cvs]
+    assert [a["id"] for a in arts] == [c.id for c in sample_report.changes if c.id not in folded] + folded
     for a in arts:
         assert a.select_one(f'h3 a[href="#{a["id"]}"]'), f"{a['id']} has no self-link"
 
@@ -65,8 +71,13 @@ def test_render_html_counts_match_summary(sample_report, sample_soup):
     s = sample_report.summary
     cards = {li["class"][1].removeprefix("sev-card-"): int(li.select_one(".num").text) for li in sample_soup.select(".sev-cards li")}
     assert cards == {k: s.by_severity.get(k, 0) for k in SEVERITIES}
+    # chips count changes carrying the tag (Summary.by_tag counts the tags themselves)
     chips = {b["data-filter-tag"]: int(b.select_one(".count").text) for b in sample_soup.select("[data-filter-tag]")}
-    assert chips == {k: v for k, v in s.by_tag.items() if v}
+    assert chips == {k: sum(1 for c in sample_report.changes if any(t.type == k for t in c.tags)) for k, v in s.by_tag.items() if v}
+    for b in sample_soup.select("[data-filter-tag]"):
+        tags = s.by_tag[b["data-filter-tag"]]
+        extra = b.select_one(".count-tags")
+        assert (extra is not None and extra.text == f"({tags} tags)") == (tags != int(b.select_one(".count").text))
     arts = sample_soup.select("article.change")
     for sev in SEVERITIES:
         assert len([a for a in arts if f"s-{sev}" in a["class"]]) == s.by_severity.get(sev, 0)
@@ -227,3 +238,27 @@ def test_render_html_empty_report_renders(hostile_report):
     soup = soup_of(empty)
     assert not soup.select("article.change")
     assert "No high or medium" in soup.get_text()
+
+
+def test_render_html_terminology_only_changes_fold_by_substitution(sample_report, sample_soup):
+    term_only = [c.id for c in sample_report.changes if c.tags and all(t.type == "TERMINOLOGY" for t in c.tags) and c.impact.severity in ("low", "none")]
+    assert term_only, "the sample corpus has terminology-only changes"
+    groups = sample_soup.select("details.term-group")
+    assert groups and all(not g.has_attr("open") for g in groups)  # collapsed by default
+    inside = [a["id"] for g in groups for a in g.select("article.change")]
+    assert sorted(inside) == sorted(term_only)
+    for g in groups:
+        summary = g.find("summary").get_text(" ", strip=True)
+        assert "TERMINOLOGY only" in summary and "→" in summary
+        n = len(g.select("article.change"))
+        assert f"{n} change" in summary
+
+
+def test_render_html_no_parse_position_as_paragraph_number(sample_report, sample_soup):
+    """¶N is only a printed paragraph number; an unnumbered table row is named as one."""
+    unnumbered = [c for c in sample_report.changes if not ((c.new or c.old).number)]
+    for c in unnumbered:
+        head = sample_soup.select_one(f"#{c.id}-h").get_text(" ", strip=True)
+        assert not re.search(r"¶\s*\d", head), head
+    rows = [c for c in unnumbered if " | " in (c.new or c.old).text]
+    assert rows and all("table row" in sample_soup.select_one(f"#{c.id}-h").get_text() for c in rows)

@@ -83,3 +83,39 @@ def test_render_markdown_keeps_hostile_text_literal(hostile_report):
         if ln.startswith("| "):
             assert ln.count(" | ") + 2 == ln.count("|") - ln.count("\\|")
     assert md_escape(XSS_SCRIPT) in md
+
+
+def test_render_markdown_tag_table_counts_changes_not_tags(sample_report):
+    md = render(sample_report, "md").decode()
+    table = md[md.index("| Tag | Changes |"):md.index("## Role mentions")]
+    for k, n_tags in sample_report.summary.by_tag.items():
+        n = sum(1 for c in sample_report.changes if any(t.type == k for t in c.tags))
+        cell = f"({k}) | {n}" + (f" ({n_tags} tags)" if n_tags != n else "") + " |"
+        assert cell in table, (k, table)
+
+
+def test_render_markdown_folds_terminology_only_changes(sample_report):
+    from tracker.render._common import build_view
+
+    md = render(sample_report, "md").decode()
+    term_only = [c for c in sample_report.changes if c.tags and all(t.type == "TERMINOLOGY" for t in c.tags) and c.impact.severity in ("low", "none")]
+    assert term_only and "## Terminology only" in md
+    main, folded = md.split("## Terminology only")[0], md.split("## Terminology only")[1]
+    for c in term_only:
+        assert f"· {c.id}\n" not in main  # not shown in full among the changes
+        assert f"({c.id}): " in folded  # listed briefly under its substitution
+    for key, cvs in build_view(sample_report).terminology_groups:
+        assert f"### {key} ({len(cvs)} change" in folded
+
+
+def test_render_markdown_and_csv_never_print_a_parse_position(sample_report):
+    import csv
+    import io
+    import re
+
+    md = render(sample_report, "md").decode()
+    headings = [ln for ln in md.splitlines() if ln.startswith("### ") or re.match(r"^\d+\. \*\*", ln)]
+    assert not [h for h in headings if re.search(r"¶\s*\d", h)]
+    rows = list(csv.DictReader(io.StringIO(render(sample_report, "csv").decode("utf-8-sig"))))
+    assert not [r for r in rows if re.search(r"¶\s*\d", r["old_path"] + r["new_path"])]
+    assert any("table row “" in r["new_path"] for r in rows)

@@ -194,6 +194,13 @@ def test_store_cli_feed(tracker_env, tmp_path) -> None:
 
 def test_store_cli_main_maps_errors_to_exit_status(tracker_env, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
+        main(["versions", "nope"])  # no store yet: a read-only command does not create one
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"Error: no version store at {tracker_env}") and "\n" not in err
+    assert not tracker_env.exists()
+    open_store(tracker_env).close()
+    with pytest.raises(SystemExit) as exc:
         main(["versions", "nope"])
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
@@ -258,3 +265,34 @@ def test_store_cli_readme_shows_an_example_of_every_store_command() -> None:
     for cmd in ("watch", "fetch", "import", "versions", "history", "forget", "feed"):
         sub = cli.commands[cmd]
         assert "Example:" in (sub.help or "") and f"guidance-tracker {cmd}" in sub.help, cmd
+
+
+def test_store_cli_history_failure_says_run_history_again(tracker_env, http_server) -> None:
+    http_server.route("/cdx/search/cdx", "busy", status=503)
+    run("watch", "add", "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2", "--name", "wt")
+    r = run("history", "wt", "--archive", "wayback", "--archive-url", http_server.base)
+    assert r.exit_code == 1, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "HTTP 503" in lines[0], r.stderr
+    assert "run history again" in lines[0] and "run fetch again" not in lines[0]
+
+
+def test_store_cli_history_years_in_order(tracker_env) -> None:
+    run("watch", "add", "https://www.gov.uk/government/publications/working-together-to-safeguard-children--2", "--name", "wt")
+    r = run("history", "wt", "--archive", "wayback", "--from", "2020", "--to", "2010")
+    assert r.exit_code == 2 and "--from 2020 is after --to 2010" in r.stderr
+    r = run("history", "wt", "--archive", "wayback", "--from", "20180704", "--to", "2018", "--archive-url", "http://127.0.0.1:9")
+    assert r.exit_code == 1 and "is after" not in r.stderr and "run history again" in r.stderr  # same year: in order; then the archive is down
+
+
+def test_store_cli_read_only_commands_do_not_create_a_store(tracker_env, tmp_path) -> None:
+    typo = tmp_path / "typo" / "store.db"
+    for args in (["watch", "list"], ["watch", "remove", "wt"], ["versions", "wt"], ["forget", "wt", "--yes"], ["feed"]):
+        r = run(*args, "--db", str(typo))
+        assert r.exit_code == 2, args
+        assert r.stderr.strip() == (f"Error: no version store at {typo}. To fix: check --db (or GUIDANCE_TRACKER_DB), or add a "
+                                    "document with `guidance-tracker watch add` or `guidance-tracker import`.")
+    assert not typo.parent.exists() and not tracker_env.exists()
+    assert run("watch", "add", "https://example.org/x", "--name", "x", "--db", str(typo)).exit_code == 0
+    assert typo.is_file()
+    assert run("feed", "--limit", "0").exit_code == 2

@@ -36,11 +36,25 @@ MAX_GAP_CELLS = 250_000
 """Largest gap compared cell by cell; larger gaps are compared through the shingle index."""
 
 
+CLIP = 4_000
+"""Characters kept from each end of a very long unit when scoring similarity: Indel
+distance is quadratic, and a 1.5 MB paragraph (a badly extracted PDF) must not stall the
+alignment. Units that long are told apart by their beginnings and ends."""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 2 * CLIP else text[:CLIP] + text[-CLIP:]
+
+
 def similarity(a: str, b: str) -> float:
-    """Similarity of two comparison keys, 0..1 (normalised Indel distance)."""
+    """Similarity of two comparison keys, 0..1 (normalised Indel distance).
+
+    >>> similarity("the manager must agree", "the manager should agree") > 0.7
+    True
+    """
     if a == b:
         return 1.0
-    return fuzz.ratio(a, b) / 100.0
+    return fuzz.ratio(_clip(a), _clip(b)) / 100.0
 
 
 def _key(u: Unit) -> str:
@@ -86,8 +100,8 @@ def _match_gap(A: list[Unit], B: list[Unit], gi: range, gj: range, match: dict[i
         return
     if len(gi) * len(gj) > MAX_GAP_CELLS:
         return  # left to the move pass, which uses the shingle index
-    olds = [A[i].norm for i in gi]
-    news = [B[j].norm for j in gj]
+    olds = [_clip(A[i].norm) for i in gi]
+    news = [_clip(B[j].norm) for j in gj]
     # token_sort_ratio forgives reordered sentences; ratio keeps word order honest
     scores = cdist(olds, news, scorer=fuzz.ratio, dtype=None, workers=1)
     scores = scores.clip(min=cdist(olds, news, scorer=fuzz.token_sort_ratio, dtype=None, workers=1))

@@ -8,6 +8,7 @@ the change's impact combines them: the highest severity, each distinct summary o
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from tracker.models import NO_IMPACT, SEVERITIES, Action, Impact, ImpactRule, Pack, Tag
@@ -23,6 +24,7 @@ def _values(tag: Tag, pack: Pack) -> dict[str, Any]:
         "to_role": tag.to_role, "from_class": tag.from_class, "to_class": tag.to_class,
         "direction": tag.direction, "from_modal": tag.from_modal, "to_modal": tag.to_modal,
         "mechanism": tag.mechanism, "actor": tag.actor, "modal": tag.modal, "from": tag.from_, "to": tag.to,
+        "rule": tag.rule,
     }
 
 
@@ -46,8 +48,8 @@ def _fill(text: str, tag: Tag, pack: Pack, where: str) -> str:
     subs = {
         "role": pack.label(tag.role), "from_role": pack.label(tag.from_role), "to_role": pack.label(tag.to_role),
         "from_modal": tag.from_modal or "", "to_modal": tag.to_modal or "", "mechanism": tag.mechanism or "",
-        "from": (pack.label(tag.from_) if tag.type == "TERMINOLOGY" else tag.from_) or "none",
-        "to": (pack.label(tag.to) if tag.type == "TERMINOLOGY" else tag.to) or "none",
+        "from": (pack.label(tag.from_) if tag.type == "TERMINOLOGY" else _quoted(tag.from_)) or "none",
+        "to": (pack.label(tag.to) if tag.type == "TERMINOLOGY" else _quoted(tag.to)) or "none",
         "actor": pack.label(tag.actor) or "the organisation", "modal": tag.modal or "",
         "direction": tag.direction or "", "where": where or "this paragraph",
         "actor_suffix": f" of the {pack.label(tag.actor)}" if tag.actor else "",
@@ -55,6 +57,17 @@ def _fill(text: str, tag: Tag, pack: Pack, where: str) -> str:
     }
     out = re.sub(r"\{([a-z_]+)\}", lambda m: subs.get(m.group(1), m.group(0)), text)
     return out[:1].upper() + out[1:] if out and out[0] != "{" else out
+
+
+def _quoted(span: str | None) -> str | None:
+    """A span quoted mid-sentence: "Within one working day" -> "within one working day";
+    acronyms and words with inner capitals ("NHS", "McDonald") are left alone."""
+    if not span:
+        return span
+    first = span.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].islower():
+        return span[0].lower() + span[1:]
+    return span
 
 
 def _affected(rule: ImpactRule, tag: Tag) -> list[str]:
@@ -88,8 +101,12 @@ def assess(kind: str, tags: tuple[Tag, ...] | list[Tag], pack: Pack, where: str 
     actions: list[Action] = []
     seen_actions: set[tuple[str, str]] = set()
     rule_ids: list[str] = []
+    counts = Counter((rule.id, tag.type, tag.actor, tag.modal) for rule, tag in fired if tag.type in ("DUTY_ADDED", "DUTY_REMOVED"))
     for rule, tag in fired:
         s = _fill(rule.summary, tag, pack, where)
+        n = counts.get((rule.id, tag.type, tag.actor, tag.modal), 1)
+        if n > 1:
+            s = _plural_duties(s, n)
         if s not in summaries:
             summaries.append(s)
         r = _fill(rule.rationale, tag, pack, where)
@@ -108,6 +125,19 @@ def assess(kind: str, tags: tuple[Tag, ...] | list[Tag], pack: Pack, where: str 
     if not actions:
         actions.append(Action("procedures", f"Review local procedures against this change ({where or 'this paragraph'})."))
     return Impact(severity=severity, summary=" ".join(summaries[:3]), rationale=" ".join(rationales), affected_roles=tuple(roles), actions=tuple(sorted(actions, key=lambda a: ("procedures", "supervision", "training", "practice", "governance").index(a.audience))), rules=tuple(rule_ids))
+
+
+_COUNT_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine", 10: "Ten"}
+
+
+def _plural_duties(summary: str, n: int) -> str:
+    """One summary for n duties of one actor: "A duty of the manager ("must") is no
+    longer ..." -> "Three duties of the manager ("must") are no longer ..."."""
+    m = re.match(r"A (new )?duty\b(.*?)\bis\b", summary)
+    if m is None:
+        return f"{summary.rstrip('.')} ({n} duties)."
+    count = _COUNT_WORDS.get(n, str(n))
+    return f"{count} {m.group(1) or ''}duties{m.group(2)}are{summary[m.end():]}"
 
 
 def _structural(kind: str, where: str) -> Impact:

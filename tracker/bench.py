@@ -187,7 +187,15 @@ def _ndiff(old: str, new: str) -> None:
 
 
 def run_bench(sizes: list[int], seed: int = 7, peers: bool = True, jobs: bool = False, echo: Callable[[str], None] = print) -> int:
-    """Run the benchmark; return 0 when the targets are met, 1 otherwise."""
+    """Run the benchmark; return 0 when the targets are met, 1 otherwise.
+
+    Raises:
+        BadInput: no sizes, or a size that is not a positive number of words.
+    """
+    if not jobs and (not sizes or any(not isinstance(w, int) or w < 1 for w in sizes)):
+        from tracker.errors import BadInput
+
+        raise BadInput(f"bench sizes {sizes!r} are not word counts", None, "give positive whole numbers, e.g. 50000,200000")
     if jobs:
         return run_jobs_bench(echo=echo)
     from tracker.compare import compare_texts

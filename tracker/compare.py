@@ -145,9 +145,11 @@ def _summary(pairs: tuple[Pair, ...], changes: list[Change], co: dict[str, int],
                 subs[("ROLE_REPLACED", t.from_role or "", t.to_role or "")] += 1
             elif t.type in ("OBLIGATION_WEAKENED", "OBLIGATION_STRENGTHENED"):
                 subs[(t.type, t.from_modal or "", t.to_modal or "")] += 1
-        words = _word_swaps(c)
-        for a, b in words:
-            subs[("WORDING", a, b)] += 1
+        explained = _explained_words(c.tags)
+        for a, b in _word_swaps(c):
+            if a in explained or b in explained:
+                continue  # already counted as the tag that explains it
+            subs[("WORDING", _singular(a), _singular(b)) if _plural_pair(a, b) else ("WORDING", a, b)] += 1
     substitutions = tuple(
         {"type": t, "from": a, "to": b, "count": n}
         for (t, a, b), n in sorted(subs.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -167,6 +169,31 @@ def _summary(pairs: tuple[Pair, ...], changes: list[Change], co: dict[str, int],
         role_mentions={r: {"old": co.get(r, 0), "new": cn.get(r, 0)} for r in roles},
         substitutions=substitutions, top_shifts=tuple(c.id for c in shifts[:TOP_SHIFTS]), tagging=tagging,
     )
+
+
+def _explained_words(tags: tuple[Tag, ...]) -> set[str]:
+    """Words of the spans that a change's (non-editorial) tags rest on."""
+    out: set[str] = set()
+    for t in tags:
+        if t.type == "EDITORIAL":
+            continue
+        for v in (t.old_span, t.new_span, t.from_modal, t.to_modal):
+            if v:
+                out.update(w.lower() for w in re.findall(r"[A-Za-z]+", v))
+    return out
+
+
+def _singular(w: str) -> str:
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def _plural_pair(a: str, b: str) -> bool:
+    """Both words plural ("professionals" -> "practitioners"): counted as the singular swap."""
+    return _singular(a) != a and _singular(b) != b
 
 
 def _word_swaps(c: Change) -> list[tuple[str, str]]:

@@ -52,7 +52,7 @@ from tracker.models import (
     Unit,
 )
 
-__all__ = ["extract_points", "find_refs", "link_points", "proposals", "stance", "track", "track_files"]
+__all__ = ["extract_points", "find_chapter_refs", "find_refs", "link_points", "proposals", "sentence_span", "stance", "track", "track_files"]
 
 PARAPHRASE_THRESHOLD = 0.62
 """Least sentence similarity (rapidfuzz token-set ratio over stems, 0..1) for a paraphrase link."""
@@ -61,6 +61,21 @@ NEG_WINDOW = 3
 _GOVERNMENT = re.compile(r"\bgovernment\b.*\bresponse\b|\bresponse\b.*\bgovernment\b|\bgovernment'?s? response\b", re.IGNORECASE)
 _REF = re.compile(r"(?:\b(?:paragraphs?|paras?\.?)|¶)\s*((?:\d+(?:\.\d+)*[a-z]?)(?:\s*(?:,|and|&|to|-|–)\s*\d+(?:\.\d+)*[a-z]?)*)", re.IGNORECASE)
 _REF_NUM = re.compile(r"\d+(?:\.\d+)*[a-z]?")
+_CHAPTER = re.compile(r"\b(chapter|section|part)\s+(\d+|[ivxlc]+)\b", re.IGNORECASE)
+# Words that say which way a point wants an edit judged: it speaks of roles, duties or
+# oversight taken out (tags *_REMOVED, OBLIGATION_WEAKENED) or put in (*_ADDED,
+# OBLIGATION_STRENGTHENED). A chapter-wide point that names none matches either.
+_EDIT_WORDS = {
+    "removed": re.compile(r"\b(?:remov\w*|delet\w*|drop\w*|cut(?:s|ting)?|tak(?:e|es|ing|en) out|los(?:e|es|ing|s)|weaken\w*|dilut\w*|downgrad\w*|strip\w*)\b"),
+    "added": re.compile(r"\b(?:add(?:s|ed|ing)?|introduc\w*|insert\w*|strengthen\w*|impos\w*|extend\w*)\b"),
+}
+_EDIT_TYPES = {
+    "removed": ("ROLE_REMOVED", "DUTY_REMOVED", "OVERSIGHT_REMOVED", "OBLIGATION_WEAKENED"),
+    "added": ("ROLE_ADDED", "DUTY_ADDED", "OVERSIGHT_ADDED", "OBLIGATION_STRENGTHENED"),
+}
+CHAPTER_SCORE = 0.45
+"""Score of a chapter-wide link (chapter reference and role): below any quotation,
+paragraph reference or paraphrase."""
 _QUOTE = re.compile(r"[\"“]([^\"“”]{2,300})[\"”]|‘([^‘’]{2,300})’")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Function words never count as evidence that a point speaks of an edit.
@@ -304,6 +319,49 @@ def find_refs(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def find_chapter_refs(text: str) -> tuple[tuple[str, str], ...]:
+    """Chapter, section or part references in ``text``: (kind, number), lower case.
+
+    >>> find_chapter_refs("We oppose this throughout Chapter 1 and in section 3.")
+    (('chapter', '1'), ('section', '3'))
+    """
+    out: list[tuple[str, str]] = []
+    for m in _CHAPTER.finditer(text):
+        k = (m.group(1).lower(), m.group(2).lower())
+        if k not in out:
+            out.append(k)
+    return tuple(out)
+
+
+def _in_chapter(d: Proposal, refs: tuple[tuple[str, str], ...]) -> bool:
+    """Does the proposal stand under a heading named by one of ``refs`` ("Chapter 1: …")?"""
+    u = d.unit
+    if u is None:
+        return False
+    trail = list(u.path) + ([u.text] if u.kind == "heading" else [])
+    for heading in trail:
+        for kind, num in refs:
+            if re.match(rf"\s*{kind}\s+{re.escape(num)}\b", heading, re.IGNORECASE):
+                return True
+    return False
+
+
+def _edit_direction(text: str) -> set[str]:
+    low = text.lower()
+    return {k for k, rx in _EDIT_WORDS.items() if rx.search(low)}
+
+
+def _chapter_match(d: Proposal, pstems: set[str], directions: set[str], pack: Pack | None) -> bool:
+    """Does a tag of ``d`` name a role the point names, in the way the point's edit words say?"""
+    for t in d.tags:
+        if directions and not any(t.type in _EDIT_TYPES[k] for k in directions):
+            continue
+        roles = [r for r in (t.role, t.from_role, t.actor) if r]
+        if any(_stems(pack.label(r) if pack else r.replace("_", " ")) & pstems for r in roles):
+            return True
+    return False
+
+
 def _phrase_re(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     if not phrases:
         return None
@@ -376,19 +434,41 @@ def _stems(text: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(text.lower().replace("’", "'")) if w not in _FUNCTION_WORDS}
 
 
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)\]]))\s+")
+"""A sentence ends at ``.``, ``!`` or ``?`` (and any closing quote or bracket) before a
+space; never at ``;`` or ``:``, which join clauses of one sentence."""
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The character span of the whole sentence(s) of ``text`` holding [start, end).
+
+    >>> t = "First one. This will require judgements; the social worker decides. Last."
+    >>> a, b = sentence_span(t, t.index("judgements"), t.index("judgements") + 10)
+    >>> t[a:b]
+    'This will require judgements; the social worker decides.'
+    """
+    if not text:
+        return 0, 0
+    start, end = max(0, min(start, len(text))), max(0, min(max(start, end), len(text)))
+    a, b = 0, len(text)
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() <= start:
+            a = m.end()
+        elif m.start() >= end:
+            b = m.start()
+            break
+    return a, b
+
+
 def _sentence_at(text: str, start: int, end: int) -> str:
     """The sentence(s) of ``text`` around [start, end)."""
-    if not text:
-        return ""
-    a = max(text.rfind(". ", 0, max(start, 0)), text.rfind("; ", 0, max(start, 0)))
-    a = 0 if a < 0 else a + 2
-    b = text.find(". ", max(end, start))
-    b = len(text) if b < 0 else b + 1
+    a, b = sentence_span(text, start, end)
     return text[a:b]
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?;])\s+", text) if s.strip()]
+    """Sentences of ``text``, split at ``.``, ``!`` and ``?`` only (a ``;`` stays inside)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def _quotes(text: str) -> list[str]:
@@ -493,6 +573,17 @@ def link_points(items: list[Proposal], points: list[ResponsePoint], pack: Pack |
                         best[k] = (w, sim, sent)
             for k, (_, sim, sent) in best.items():
                 found[k] = PointLink(pt, ("paraphrase",), round(sim, 3), sent)
+        # 4. chapter-wide points ("... throughout Chapter 1"): a chapter (section, part)
+        #    reference and a role the proposal's tags name, narrowed by the point's edit
+        #    words ("removing" -> the *_REMOVED tags); every such proposal of the chapter
+        chapters = find_chapter_refs(pt.text)
+        if not found and chapters:
+            directions = _edit_direction(pt.text)
+            for k, d in enumerate(items):
+                if _in_chapter(d, chapters) and _chapter_match(d, pstems, directions, pack):
+                    sent = next((x for x in sentences if find_chapter_refs(x)), pt.text)
+                    links[k].append(PointLink(pt, ("chapter", "role"), CHAPTER_SCORE, sent))
+            continue
         # role words: weak evidence, added to links made above, never a link alone
         for k, lk in found.items():
             roles = _role_words(items[k], pack)

@@ -7,17 +7,22 @@ fix, so a user can act on it without reading code.
 
 from __future__ import annotations
 
+import errno
+import os
 from enum import IntEnum
+from pathlib import Path
 
 __all__ = [
     "BadInput",
     "ExitStatus",
     "FetchError",
     "NotFound",
+    "OutputError",
     "PackError",
     "StoreError",
     "TrackerError",
     "UnsupportedFormat",
+    "file_in_the_way",
 ]
 
 
@@ -30,6 +35,8 @@ class ExitStatus(IntEnum):
     """``--fail-on`` threshold met, or some documents of a batch failed."""
     BAD_INPUT = 2
     """Bad input or usage: nothing was written."""
+    INTERNAL = 70
+    """A bug: an error the library did not expect (``EX_SOFTWARE``)."""
     INTERRUPTED = 130
 
 
@@ -63,6 +70,42 @@ class TrackerError(Exception):
 
 class BadInput(TrackerError):
     """A file or text that cannot be read as guidance (empty, garbage, truncated)."""
+
+
+class OutputError(BadInput):
+    """An output path that cannot be written (missing or read-only folder, a file
+    where a folder is needed, a folder where a file is needed)."""
+
+    @classmethod
+    def writing(cls, path: str | os.PathLike[str], e: OSError) -> OutputError:
+        """The error for ``e``, raised while writing ``path`` (a file, or a folder to create)."""
+        p = Path(path)
+        blocker = file_in_the_way(e, p)
+        if blocker is not None:
+            cause = f"{blocker} is a file, not a folder"
+            fix = "give --out a folder that is not an existing file, or a file name for one format"
+        elif e.errno == errno.EISDIR or p.is_dir():
+            cause = f"{p} is a folder"
+            fix = "give --out a file name (e.g. report.html), or a folder for several formats"
+        elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            cause = e.strerror or "permission denied"
+            fix = "pick a folder you can write to"
+        else:
+            cause = e.strerror or type(e).__name__
+            fix = "check the folder exists and can be written, or pick another --out"
+        return cls(f"cannot write {p}", cause, fix)
+
+
+def file_in_the_way(e: OSError, path: str | os.PathLike[str] | None = None) -> Path | None:
+    """For an OS error raised because a file stands where a folder is needed (``EEXIST``
+    from making a folder, ``ENOTDIR``), that file; else None."""
+    if e.errno not in (errno.EEXIST, errno.ENOTDIR):
+        return None
+    name = e.filename if isinstance(e.filename, (str, os.PathLike)) else path
+    if name is None:
+        return None
+    where = Path(name)
+    return next((q for q in (where, *where.parents) if q.is_file()), None)
 
 
 class UnsupportedFormat(BadInput):

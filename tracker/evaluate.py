@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tracker.compare import compare_texts
+from tracker.errors import BadInput
 
-__all__ = ["default_pair_files", "key", "score_file", "score_pairs"]
+__all__ = ["default_pair_files", "key", "load_pairs", "score_file", "score_pairs"]
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +76,50 @@ def score_pairs(pairs: list[dict[str, Any]], verbose: bool = False, echo: Callab
     return {"f1": f1, "precision": precision, "recall": recall, "tp": tp, "fp": fp, "fn": fn, "pairs": len(pairs), "misses": misses}
 
 
+_PAIR_FIX = 'give a JSONL file of labelled pairs: one {"id", "old", "new", "expected": [...]} object per line'
+
+
+def load_pairs(path: str | Path) -> list[dict[str, Any]]:
+    """Read a JSONL pair file, checking every line.
+
+    Raises:
+        BadInput: the file cannot be read, is not UTF-8 text, a line is not a JSON
+            object with string ``old``/``new`` and a list ``expected``, or it holds no pairs.
+    """
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise BadInput(f"{p} cannot be read", e.strerror, "check the path and its permissions") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{p} is not a labelled pair file", "it is not UTF-8 text", _PAIR_FIX) from None
+    pairs: list[dict[str, Any]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pair = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise BadInput(f"{p} line {n} is not JSON", f"{e.msg} at column {e.colno}", _PAIR_FIX) from None
+        if not isinstance(pair, dict):
+            raise BadInput(f"{p} line {n} is not a JSON object", f"it is a {type(pair).__name__}", _PAIR_FIX)
+        for k, kind in (("old", str), ("new", str), ("expected", list)):
+            if not isinstance(pair.get(k), kind):
+                what = "has no" if k not in pair else "has a bad"
+                raise BadInput(f"{p} line {n} {what} {k!r}", f"{k!r} must be a {'string' if kind is str else 'list of tags'}", _PAIR_FIX)
+        if not all(isinstance(t, dict) for t in [*pair["expected"], *pair.get("allowed", [])]):
+            raise BadInput(f"{p} line {n} has a tag that is not an object", 'tags are objects such as {"type": "ROLE_REMOVED", "role": "manager"}', _PAIR_FIX)
+        pair.setdefault("id", f"{p.name}:{n}")
+        pairs.append(pair)
+    if not pairs:
+        raise BadInput(f"no labelled pairs in {p}", "it holds no JSON lines", _PAIR_FIX)
+    return pairs
+
+
 def score_file(path: str | Path, verbose: bool = False, echo: Callable[[str], None] = print) -> dict[str, Any]:
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    pairs = [json.loads(ln) for ln in lines if ln.strip()]
-    return score_pairs(pairs, verbose=verbose, echo=echo)
+    """Score the pairs of one JSONL file (see ``load_pairs``).
+
+    Raises:
+        BadInput: as ``load_pairs``.
+    """
+    return score_pairs(load_pairs(path), verbose=verbose, echo=echo)

@@ -788,7 +788,8 @@ class Proposal:
             "objected": self.objected,
             "retained_despite_objection": self.status == "retained" and self.objected,
             "government_answered": self.government_answered,
-            "objections": [lk.to_dict() for lk in self.links],
+            "objections": [lk.to_dict() for lk in self.links if lk.point.stance == "objection"],
+            "responses": [lk.to_dict() for lk in self.links if lk.point.stance != "objection"],
         }
 
 
@@ -888,7 +889,8 @@ class Finding:
     reasons: tuple[str, ...] = ()
     """Why the status: what in the local text contradicts the new guidance."""
     suggested_text: str | None = None
-    """The local sentence with the guidance edits applied where their old words occur in it."""
+    """The local sentence with the guidance edits applied where their old words occur in it
+    (never an edit that would relax a stricter local rule: see ``option_text``)."""
     tags: tuple[Tag, ...] = ()
     summary: str = ""
     """The change's impact summary."""
@@ -899,6 +901,12 @@ class Finding:
     """Position of the passage's unit in the local document (for ordering)."""
     offset: int = 0
     """Character offset of ``local_text`` in the passage."""
+    stricter: bool = False
+    """The local text keeps a stricter old rule that the new guidance relaxed: it goes beyond
+    the new guidance (kept only by a deliberate local decision)."""
+    option_text: str | None = None
+    """With ``stricter``: the local sentence relaxed as the new guidance is, offered as an
+    option for the procedure owner, never as the suggested text."""
 
     @property
     def priority(self) -> int:
@@ -912,7 +920,8 @@ class Finding:
             "local_text": self.local_text, "passage": self.passage, "change_id": self.change_id,
             "status": self.status, "severity": self.severity, "match": self.match,
             "score": round(float(self.score), 3), "reasons": list(self.reasons),
-            "suggested_text": self.suggested_text, "guidance_old": self.guidance_old,
+            "suggested_text": self.suggested_text, "stricter": self.stricter, "option_text": self.option_text,
+            "guidance_old": self.guidance_old,
             "guidance_new": self.guidance_new, "guidance_path": self.guidance_path,
             "tags": [t.to_dict() for t in self.tags], "summary": self.summary,
             "actions": [a.to_dict() for a in self.actions],
@@ -948,11 +957,15 @@ class ProceduresReport:
     """Guidance changes (with a practice impact) looked for in the local documents."""
     passages: int = 0
     """Local paragraphs and list items searched."""
+    skipped: tuple[str, ...] = ()
+    """Files found in a folder but not of a document type (``.json``, ``.csv``, images...): not
+    read, not failures."""
 
     def summary(self) -> dict[str, Any]:
         return {
             "documents": len(self.documents),
             "failures": len(self.failures),
+            "skipped": len(self.skipped),
             "passages": self.passages,
             "changes_checked": self.changes_checked,
             "findings": len(self.findings),
@@ -971,6 +984,7 @@ class ProceduresReport:
             "summary": self.summary(),
             "findings": [f.to_dict() for f in self.findings],
             "failures": [f.to_dict() for f in self.failures],
+            "skipped": list(self.skipped),
         }
         if self.pack is not None:
             d["pack"] = self.pack.to_dict()
@@ -991,6 +1005,15 @@ class GuidanceEdit:
     """Up to three words of unchanged text just after it."""
     tag_types: tuple[str, ...] = ()
     """Types of the change's tags that rest on this edit."""
+    direction: str = ""
+    """What the edit does to the rule: ``relaxed`` (weaker modal, oversight or role removed,
+    longer time limit, duty deleted), ``tightened`` (the reverse), ``changed`` (a different
+    rule: a role swapped sideways, a time limit that cannot be compared, mixed), or ``""``
+    (wording only: terminology, untagged)."""
+    key_words: tuple[str, ...] = ()
+    """Normalised distinctive words of the old wording that are not role words: a local
+    sentence carries the old wording only when it has one of them (empty: the role words are
+    the edit)."""
 
 
 @dataclass(frozen=True)
@@ -1011,6 +1034,9 @@ class GuidanceSentence:
     old_norm: str = ""
     """The old wording as normalised words joined by single spaces (for quotations)."""
     new_norm: str = ""
+    topic: tuple[str, ...] = ()
+    """Its content words that say what it is about: not role words, modals, numbers or units
+    of time (a paraphrase must share enough of them, not only "social worker ... six weeks")."""
 
 
 @dataclass(frozen=True)

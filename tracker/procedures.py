@@ -8,6 +8,11 @@ Stages, each a plain function::
     check(old, new, locals)          the whole job over parsed documents
     check_paths(old, new, paths)     files and folders (recursive); unreadable files listed
 
+A folder is searched for documents only (``DOCUMENT_SUFFIXES``, or files with no ending):
+a ``report.json``, a ``.csv`` or an image in it is skipped and counted
+(``ProceduresReport.skipped``), never read as a procedure; a file named on its own is
+always tried.
+
 ``check_document`` needs no spaCy and no file: a batch job (``tracker.jobs``) can map it
 over thousands of documents with one index shipped to every worker.
 
@@ -20,11 +25,15 @@ of a local document is then matched:
 - *candidates*: indexed sentences that share the local sentence's rarest content words
   (posting lists, ranked by inverse document frequency; at most ``MAX_CANDIDATES`` go on),
   so nothing is compared all-pairs;
-- *quotation*: the guidance sentence (old or new) occurs word for word in the local one,
-  or the local sentence is a verbatim extract of at least half of it;
+- *quotation*: the guidance sentence (old or new, of six words or more) occurs word for
+  word in the local one, or the local sentence is a verbatim extract of at least half of
+  it holding two of its topic words;
 - *paraphrase*: rapidfuzz token-set and token-sort ratios over normalised content words
   (light stemming, number words as digits) reach ``PARAPHRASE`` (``REFERENCED`` when the
-  sentence also cites that paragraph), with at least three content words shared;
+  sentence also cites that paragraph), with at least three content words shared (a third
+  of each side's), and enough of the guidance sentence's *topic* words (not roles, modals,
+  numbers or units of time: ``TOPIC_SHARE``), so "social worker ... every six weeks" alone
+  is no paraphrase;
 - *reference*: "Working Together, paragraph 62", "para 62", "(WT 2018, 4.12)". A bare
   "paragraph 62" counts only when the sentence shares content words with that paragraph;
   numbers are read against the *old* guidance (the edition a procedure was written to).
@@ -32,28 +41,44 @@ of a local document is then matched:
 Unchanged guidance sentences are indexed too, as anchors: a local sentence closer to an
 unchanged sentence than to any changed one is not reported.
 
-**Status**, judged at the edited places of the matched guidance sentence (an edit's old
-words are *carried* when its distinctive content words occur in the local sentence):
+**Status**, judged at the edited places of the matched guidance sentence. An edit's old
+words are *carried* when its distinctive content words occur in the local sentence,
+including at least one of its own words that is not a role word (``GuidanceEdit.key_words``:
+"sign" in "and signed off by the team manager"; a sentence sharing only "team manager" or
+"case file" carries nothing). Guidance is a minimum, so each edit has a *direction*
+(``GuidanceEdit.direction``, from the tags resting on it): **relaxed** (``OBLIGATION_WEAKENED``,
+``OVERSIGHT_REMOVED``, ``ROLE_REMOVED``, ``ROLE_REPLACED`` down, ``DUTY_REMOVED``, a
+``TIMESCALE_CHANGED`` to a longer period or none), **tightened** (the reverse:
+``OBLIGATION_STRENGTHENED``, ``OVERSIGHT_ADDED``, ``ROLE_ADDED``, ``ROLE_REPLACED`` up,
+``DUTY_ADDED``, a shorter or new time limit), **changed** (a role swapped sideways, time
+limits that cannot be compared, mixed) or wording only (``TERMINOLOGY``, untagged).
 
 - ``follows_new``: the local sentence carries the new wording at an edited place and the
-  old wording at none (or leaves out words the new guidance deleted). Severity ``none``.
-- ``contradicts_new``: the local sentence makes a claim the new guidance no longer
-  supports and a word swap will not settle: it keeps an old *timescale* the new
-  guidance changed (``TIMESCALE_CHANGED``), or restates a *duty* or paragraph the new
-  guidance *deleted* (``DUTY_REMOVED``, a deleted unit, or a reference to one), or it
-  asserts a removed or replaced role, removed oversight or changed modal
-  (``ROLE_REMOVED``, ``ROLE_REPLACED``, ``OVERSIGHT_REMOVED``, ``OBLIGATION_*``) **in
-  its own words**: the edit's distinctive words are there but not the edit's old words
-  as the guidance put them ("Team managers must sign off every assessment" against a
-  removed "and signed off by the team manager"). The procedure owner must decide what
-  the local rule is now.
-- ``follows_old``: any other local sentence that carries the old wording at an edited
-  place: the old words kept as the guidance put them, merely out of date ("the social
-  worker and their manager should agree a plan" where the new guidance says "the
-  social worker should agree a plan"; "professionals" for "practitioners"); a close
-  restatement (quotation, or similarity of at least ``RESTATEMENT``) that lacks words
-  the new guidance inserted; or a reference to a changed paragraph whose text it does
-  not repeat. The suggested text applies the edits.
+  old wording at none (or, when it closely restates the sentence, leaves out words the
+  new guidance deleted). Severity ``none``.
+- ``contradicts_new``: the local sentence falls short of the new guidance: it keeps the
+  old wording where the new guidance *tightened* the rule ("should" where it now says
+  "must", "every six weeks" where it says "every four weeks", a close restatement that
+  lacks inserted oversight), or where it *changed* the rule (a role replaced sideways, a
+  time limit that cannot be compared). The procedure owner must bring the local rule up
+  to the new guidance; the suggested text applies the edits.
+- ``follows_old``: the local sentence carries the old wording at an edited place but
+  falls short of nothing:
+
+  - where the new guidance *relaxed* the rule, the local text keeps the stricter old rule
+    ("Team managers must sign off every assessment" against a removed sign-off; "within
+    one working day" against "three working days"; a deleted duty). It **goes beyond the
+    new guidance** (``Finding.stricter``), which is allowed: keep it only by a deliberate
+    local decision. No suggestion weakens it: ``suggested_text`` applies only the other
+    edits (terminology), and the fully relaxed wording is ``option_text``, shown as a
+    labelled option;
+  - otherwise it is merely out of date: the old words kept as the guidance put them
+    ("professionals" for "practitioners"), or a reference to a changed paragraph whose
+    text it does not repeat. The suggested text applies the edits.
+
+Where an edit removes or adds a joined part of a subject ("the social worker and their
+manager agree" -> "the social worker agrees"), ``suggest`` keeps the verbs in agreement; a
+suggestion it cannot make grammatical by rule ends with ``(check wording)``.
 
 A matched sentence that shows neither wording at any edited place is not reported: the
 change does not reach it.
@@ -66,7 +91,7 @@ import hashlib
 import math
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 from functools import lru_cache
 from dataclasses import replace
@@ -92,12 +117,18 @@ from tracker.models import (
     Pack,
     ProceduresReport,
     Report,
+    Tag,
     VersionInfo,
 )
 
 __all__ = [
+    "CHECK_WORDING",
+    "DOCUMENT_SUFFIXES",
+    "GOES_BEYOND",
     "PARAPHRASE",
+    "RELAXING",
     "RESTATEMENT",
+    "TIGHTENING",
     "build_index",
     "check",
     "check_files",
@@ -106,7 +137,9 @@ __all__ = [
     "check_paths",
     "count_passages",
     "local_files",
+    "walk_locals",
     "make_report",
+    "period_days",
     "read_local",
     "read_locals",
     "sentence_spans",
@@ -125,13 +158,6 @@ MAX_CANDIDATES = 12
 MIN_SHARED = 3
 """Content words a paraphrase must share with the guidance sentence."""
 
-CONTRADICTS_ALWAYS = frozenset({"TIMESCALE_CHANGED", "DUTY_REMOVED"})
-"""Tag types whose old wording, kept in a local text, always contradicts the new guidance."""
-CONTRADICTS_IN_OWN_WORDS = frozenset({
-    "ROLE_REMOVED", "ROLE_REPLACED", "OVERSIGHT_REMOVED", "OBLIGATION_WEAKENED", "OBLIGATION_STRENGTHENED",
-})
-"""Tag types whose old wording contradicts the new guidance when asserted in the local text's
-own words (not a close restatement of the old sentence)."""
 
 _SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _STATUS_RANK = {s: i for i, s in enumerate(FINDING_STATUSES)}
@@ -152,6 +178,7 @@ all each every other another some both either neither more most much many very o
 did done has have had having can could would might will shall not no off up out how why too here
 """.split())
 """Function words. Modals ``must``/``should``/``may`` are kept: an edit may rest on them."""
+_MODALS = frozenset({"must", "should", "may", "might", "can", "could", "will", "would", "shall", "need", "ought"})
 
 
 def _stem(w: str) -> str:
@@ -272,10 +299,11 @@ def _sentence_of(spans: list[tuple[int, int]], pos: int) -> int:
     return best
 
 
-def _edit_tags(edit_old: str, edit_new: str, sent_old: str, sent_new: str, change: Change) -> tuple[str, ...]:
+def _edit_tags(edit_old: str, edit_new: str, sent_old: str, sent_new: str, change: Change) -> list[Tag]:
+    """The change's tags (not ``EDITORIAL``) that rest on this edit."""
     eo, en = edit_old.strip().lower(), edit_new.strip().lower()
     so, sn = sent_old.lower(), sent_new.lower()
-    out: list[str] = []
+    out: list[Tag] = []
     for t in change.tags:
         if t.type == "EDITORIAL":
             continue
@@ -284,12 +312,134 @@ def _edit_tags(edit_old: str, edit_new: str, sent_old: str, sent_new: str, chang
         hit = hit or bool(ns_ and len(en) > 1 and (ns_ in en or en in ns_) and ns_ in sn)
         if change.kind == "deleted" and (not os_ or os_ in so):
             hit = True
-        if hit and t.type not in out:
-            out.append(t.type)
-    return tuple(out)
+        if hit and t not in out:
+            out.append(t)
+    return out
 
 
-def _sites(change: Change) -> list[tuple[str, str, list[GuidanceEdit]]]:
+# --- Which way a change moves the rule ---------------------------------------------------
+
+RELAXING = frozenset({"OBLIGATION_WEAKENED", "OVERSIGHT_REMOVED", "ROLE_REMOVED", "DUTY_REMOVED"})
+"""Tag types that relax the guidance's rule: a local text keeping the old rule goes beyond it."""
+TIGHTENING = frozenset({"OBLIGATION_STRENGTHENED", "OVERSIGHT_ADDED", "ROLE_ADDED", "DUTY_ADDED"})
+"""Tag types that tighten it: a local text keeping the old rule falls short of it."""
+
+_UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "fortnight": 14.0, "month": 30.4, "quarter": 91.0,
+              "term": 91.0, "year": 365.0}
+_EVERY_WORDS = {"daily": 1.0, "weekly": 7.0, "fortnightly": 14.0, "monthly": 30.4, "quarterly": 91.0, "termly": 91.0,
+                "annually": 365.0, "yearly": 365.0, "biannually": 182.5, "six-monthly": 182.5, "six-weekly": 42.0}
+_UNIT = r"(hour|day|week|fortnight|month|quarter|term|year)s?\b"
+
+
+def _count(word: str | None) -> float | None:
+    if not word or word in ("a", "an", "the", "each", "every", "per", "first", "next"):
+        return 1.0
+    w = _NUMBER_WORDS.get(word, word)
+    try:
+        return float(w)
+    except ValueError:
+        return None
+
+
+def period_days(text: str | None) -> float | None:
+    """The time a timescale allows, in days (a limit "within three working days", an
+    interval "every six weeks", a frequency "at least once a month", "monthly"): the
+    larger, the laxer. None when the words give no comparable period (a minimum such as
+    "at least 10 days' notice", or no number).
+
+    >>> [round(period_days(t), 1) for t in ("within one working day", "every six weeks", "at least once a month", "twice a year")]
+    [1.4, 42.0, 30.4, 182.5]
+    """
+    if not text:
+        return None
+    t = " ".join(text.lower().replace("\u2019", "'").split())
+    for w, d in _EVERY_WORDS.items():
+        if re.search(rf"(?<![\w-]){re.escape(w)}\b", t):
+            return d
+    if re.search(r"\b(no sooner|not before|not earlier|at least (?!once|twice|every|each)\S+ (?:working |calendar |clear )?" + _UNIT + ")", t):
+        return None
+    m = re.search(r"\b(\S+) times (?:a|an|per|every|each) " + _UNIT, t)
+    if m:
+        n = _count(m.group(1))
+        return _UNIT_DAYS[m.group(2)] / n if n else None
+    m = re.search(r"\b(once|twice) (?:a|an|per|every|each) (?:(\S+) )?" + _UNIT, t)
+    if m:
+        n, k = (1.0 if m.group(1) == "once" else 2.0), _count(m.group(2))
+        return _UNIT_DAYS[m.group(3)] * (k or 1.0) / n
+    m = re.search(r"(?:\b(\S+) )?(working |school |business |calendar |clear )?" + _UNIT, t)
+    if m:
+        n = _count(m.group(1))
+        if n is None:
+            return None
+        unit = _UNIT_DAYS[m.group(3)]
+        if m.group(2) in ("working ", "school ", "business ") and m.group(3) == "day":
+            unit = 1.4  # five working days are a week
+        return n * unit
+    if re.search(r"\b(immediately|straight away|without delay|the same day)\b", t):
+        return 0.0
+    return None
+
+
+def _tag_direction(t: Tag) -> str:
+    if t.type in RELAXING:
+        return "relaxed"
+    if t.type in TIGHTENING:
+        return "tightened"
+    if t.type == "ROLE_REPLACED":
+        return {"down": "relaxed", "up": "tightened"}.get(t.direction or "", "changed")
+    if t.type == "TIMESCALE_CHANGED":
+        if not t.from_ and t.to:
+            return "tightened"
+        if t.from_ and not t.to:
+            return "relaxed"
+        a, b = period_days(t.from_), period_days(t.to)
+        if a is None or b is None or abs(a - b) < 1e-9:
+            return "changed"
+        return "relaxed" if b > a else "tightened"
+    return ""
+
+
+def _direction(tags: Iterable[Tag]) -> str:
+    """``relaxed``, ``tightened``, ``changed`` (sideways, unclear or mixed) or ``""``."""
+    dirs = {d for d in map(_tag_direction, tags) if d}
+    if not dirs:
+        return ""
+    return dirs.pop() if len(dirs) == 1 else "changed"
+
+
+def _role_words(pack: Pack | None, tags: Iterable[Tag] = ()) -> frozenset[str]:
+    """Normalised words that name roles: the pack's role wordings and the words the role
+    tags rest on."""
+    out: set[str] = set()
+    if pack is not None:
+        for r in pack.roles.values():
+            for pat in r.patterns:
+                # A role wording's head ("manager"), and the whole of a short one ("team
+                # manager"); longer ones ("child protection conference chair") lend their
+                # head only, so that "protection" or "review" still say what a sentence is about.
+                if isinstance(pat, str):
+                    toks = _tokens(pat)
+                    out.update(toks if len(toks) <= 2 else toks[-1:])
+                elif pat and isinstance(pat[-1], dict):
+                    v = pat[-1].get("LOWER")
+                    for w in ([v] if isinstance(v, str) else v.get("IN", ()) if isinstance(v, dict) else ()):
+                        out.update(_tokens(str(w)))
+    for t in tags:
+        if t.type.startswith("ROLE_") or t.type == "TERMINOLOGY":
+            out.update(_tokens(t.old_span or ""))
+            out.update(_tokens(t.new_span or ""))
+    return frozenset(w for w in out if w not in _STOP)
+
+
+def _make_edit(old: str, new: str, sent_old: str, sent_new: str, change: Change, roles: frozenset[str],
+               before: str = "", after: str = "") -> GuidanceEdit:
+    tags = _edit_tags(old, new, sent_old, sent_new, change)
+    key = [w for w in _distinct(old, sent_new, sent_old) if w not in roles and w not in _MODALS]
+    return GuidanceEdit(old=old, new=new, before=before, after=after, tag_types=tuple(dict.fromkeys(t.type for t in tags)),
+                        direction=_direction(tags), key_words=tuple(dict.fromkeys(key)))
+
+
+def _sites(change: Change, roles: frozenset[str] = frozenset()) -> list[tuple[str, str, list[GuidanceEdit]]]:
     """The edited sentences of a change: ``(old sentence, new sentence, edits)``; and, with
     an empty edit list, its sentences no edit touches."""
     old = change.old.text if change.old else ""
@@ -299,7 +449,7 @@ def _sites(change: Change) -> list[tuple[str, str, list[GuidanceEdit]]]:
         out = []
         for s, e in ospans:
             sent = old[s:e]
-            edit = GuidanceEdit(old=sent, new="", tag_types=_edit_tags(sent, "", sent, "", change))
+            edit = _make_edit(sent, "", sent, "", change, roles)
             out.append((sent, "", [edit]))
         return out
     nspans = sentence_spans(new)
@@ -336,11 +486,10 @@ def _sites(change: Change) -> list[tuple[str, str, list[GuidanceEdit]]]:
         for h in hs:
             if not (h.old_text.strip() or h.new_text.strip()):
                 continue
-            edits.append(GuidanceEdit(
-                old=h.old_text, new=h.new_text,
+            edits.append(_make_edit(
+                h.old_text, h.new_text, sent_old, sent_new, change, roles,
                 before=_words_edge(old[s:max(s, h.old_start)], 3, last=True),
                 after=_words_edge(old[min(e, h.old_end):e], 3, last=False),
-                tag_types=_edit_tags(h.old_text, h.new_text, sent_old, sent_new, change),
             ))
         if edits:
             out.append((sent_old, sent_new, edits))
@@ -348,6 +497,17 @@ def _sites(change: Change) -> list[tuple[str, str, list[GuidanceEdit]]]:
         if i not in used:
             out.append((old[s:e], old[s:e], []))
     return out
+
+
+def _pack_of(report: Report, pack: Pack | str | os.PathLike[str] | None) -> Pack | None:
+    from tracker.packs import load_pack
+
+    if isinstance(pack, Pack):
+        return pack
+    try:
+        return load_pack(pack if pack is not None else (report.pack.name if report.pack else None))
+    except TrackerError:
+        return None
 
 
 def _aliases(titles: Iterable[str | None], extra: Iterable[str]) -> tuple[str, ...]:
@@ -372,7 +532,8 @@ def _aliases(titles: Iterable[str | None], extra: Iterable[str]) -> tuple[str, .
     return tuple(out)
 
 
-def build_index(report: Report, *, old: Document | None = None, new: Document | None = None, aliases: Iterable[str] = ()) -> GuidanceIndex:
+def build_index(report: Report, *, old: Document | None = None, new: Document | None = None, aliases: Iterable[str] = (),
+                pack: Pack | str | os.PathLike[str] | None = None) -> GuidanceIndex:
     """Index the changed guidance sentences of ``report`` (``compare_documents(old, new)``).
 
     Args:
@@ -381,7 +542,11 @@ def build_index(report: Report, *, old: Document | None = None, new: Document | 
             and its title gives the names the guidance is cited by.
         new: the new guidance, for its title.
         aliases: more names local documents cite the guidance by ("WT", "Working Together").
+        pack: the domain pack (default: the one named in ``report``), for its role words: an
+            edit's old wording is carried by a local sentence only when the sentence has the
+            edit's own words, not merely the roles it names.
     """
+    roles = _role_words(_pack_of(report, pack), (t for c in report.changes for t in c.tags))
     changes: dict[str, GuidanceChange] = {}
     rows: list[tuple[str | None, str, str, tuple[GuidanceEdit, ...]]] = []
     numbers: dict[str, list[str]] = defaultdict(list)
@@ -400,7 +565,7 @@ def build_index(report: Report, *, old: Document | None = None, new: Document | 
         )
         if c.old.number:
             numbers[c.old.number].append(c.id)
-        for sent_old, sent_new, edits in _sites(c):
+        for sent_old, sent_new, edits in _sites(c, roles):
             rows.append((c.id if edits else None, sent_old, sent_new, tuple(edits)))
     if old is not None:
         for u in old.units:
@@ -415,7 +580,7 @@ def build_index(report: Report, *, old: Document | None = None, new: Document | 
         toks = tuple(dict.fromkeys(_content(to + tn)))
         sentences.append(GuidanceSentence(
             key=k, change_id=cid, old=so, new=sn, edits=edits, tokens=toks,
-            old_norm=" ".join(to), new_norm=" ".join(tn),
+            old_norm=" ".join(to), new_norm=" ".join(tn), topic=_topic(toks, roles),
         ))
         for t in toks:
             postings[t].append(k)
@@ -452,32 +617,64 @@ def _similarity(local: Sequence[str], guide: Sequence[str]) -> float:
     """0..1: how closely the local content words restate the guidance ones."""
     sl, sg = set(local), set(guide)
     shared = len(sl & sg)
-    if shared < MIN_SHARED or shared < 0.34 * len(sg):
+    # Both ways: a short guidance fragment inside a long local sentence is no restatement.
+    if shared < MIN_SHARED or shared < 0.34 * len(sg) or shared < 0.3 * len(sl):
         return 0.0
     a, b = " ".join(local), " ".join(guide)
     return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 200.0
 
 
-def _quoted(local_norm: str, guide_norm: str) -> bool:
-    """The local sentence quotes the guidance: a run of at least half of the guidance
-    sentence's words (and at least six) occurs in it word for word."""
+_TIME_WORDS = frozenset(_tokens("hour day week fortnight month quarter term year working least once twice within"))
+TOPIC_SHARE = 0.25
+"""Least share of a guidance sentence's topic words (``GuidanceSentence.topic``) that a
+paraphrase must have (and at least two), when the sentence has at least three."""
+
+
+def _topic(words: Iterable[str], roles: frozenset[str]) -> tuple[str, ...]:
+    return tuple(w for w in words if w not in roles and w not in _MODALS and w not in _TIME_WORDS and not w.isdigit())
+
+
+def _on_topic(content: Sequence[str], g: GuidanceSentence) -> bool:
+    """The local sentence is about what the guidance sentence is about."""
+    if len(set(g.topic)) < 3:
+        return True
+    topic = set(g.topic)
+    shared = len(topic & set(content))
+    return shared >= 2 and shared >= TOPIC_SHARE * len(topic)
+
+
+def _quoted(local_norm: str, guide_norm: str, topic: Sequence[str] = ()) -> bool:
+    """The local sentence quotes the guidance: it is the guidance sentence, or a run of at
+    least half of the guidance sentence's words (and at least six) occurs in it word for
+    word (a fragment such as a table cell, "at least every six weeks", is no quotation)."""
     if not guide_norm or not local_norm:
         return False
-    if f" {guide_norm} " in f" {local_norm} ":
+    if local_norm == guide_norm:
+        return True
+    if guide_norm.count(" ") >= 5 and f" {guide_norm} " in f" {local_norm} ":
         return True
     a, b = local_norm.split(), guide_norm.split()
     need = max(6, (len(b) + 1) // 2)
     if len(a) < need:
         return False
     m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    return m.size >= need
+    if m.size < need:
+        return False
+    # An extract, not a shared phrase ("social worker at least every six weeks"): the run
+    # holds words that say what the sentence is about.
+    run = set(b[m.b:m.b + m.size])
+    return len(run & set(topic)) >= min(2, len(set(topic)))
 
 
-def _distinct(words: str, other: str) -> list[str]:
-    """Content words of an edit that the other side of the sentence does not have."""
+def _distinct(words: str, other: str, own: str | None = None) -> list[str]:
+    """Content words of an edit that the other side of the sentence does not have. A modal
+    counts when the other side has it fewer times than ``own`` (the edit's side of the
+    sentence), so that a "should" changed to "must" still counts where another "should"
+    stays."""
     toks = _tokens(words)
-    have = set(_tokens(other))
-    return [t for t in (_content(toks) or toks) if t not in have]
+    have = Counter(_tokens(other))
+    mine = Counter(_tokens(own)) if own is not None else Counter()
+    return [t for t in (_content(toks) or toks) if not have[t] or (t in _MODALS and have[t] < mine[t])]
 
 
 def _present(words: list[str], local: set[str]) -> bool:
@@ -492,71 +689,84 @@ def _q(text: str) -> str:
     return f"\u201c{t if len(t) <= 80 else t[:77] + '...'}\u201d"
 
 
+GOES_BEYOND = "goes beyond the new guidance: keep it only by a deliberate local decision"
+"""The reason given when a local text keeps a stricter old rule that the new guidance relaxed."""
+
+
+def _types(edits: Iterable[GuidanceEdit]) -> str:
+    return ", ".join(sorted({t for e in edits for t in e.tag_types})) or "no tag"
+
+
 def _judge(edits: Iterable[GuidanceEdit], sent_old: str, sent_new: str, local: str, *, restated: bool, kind: str,
-           reference: bool = False) -> tuple[str | None, list[str]]:
+           reference: bool = False) -> tuple[str | None, list[str], bool]:
     """Status of a local sentence at the edited places of a guidance sentence.
 
     Args:
         local: the local sentence.
         restated: the local sentence quotes or closely restates the old guidance sentence
-            (then an insertion it lacks counts as old wording kept).
+            (then an insertion it lacks counts as old wording kept, and a deletion it lacks
+            as new wording).
         kind: the change's kind (``deleted``: whatever it keeps, the new guidance no
             longer says).
         reference: found by a paragraph reference only: absent words prove nothing.
 
     Returns:
-        ``(status, reasons)``; status None when no edited place shows either wording.
+        ``(status, reasons, stricter)``; status None when no edited place shows either
+        wording; ``stricter`` when the local text keeps a rule the new guidance relaxed.
     """
     words = set(_tokens(local))
-    old_ev: list[tuple[GuidanceEdit, bool, str]] = []  # edit, old words verbatim, reason
+    carried: list[tuple[GuidanceEdit, str]] = []  # the old wording kept at an edited place
+    lacking: list[tuple[GuidanceEdit, str]] = []  # an insertion of the new guidance missing
     new_ev: list[str] = []
-    weak_old: list[str] = []
     weak_new: list[str] = []
     for e in edits:
-        od, nd = _distinct(e.old, sent_new), _distinct(e.new, sent_old)
-        has_old = _present(od, words)
+        od, nd = _distinct(e.old, sent_new, sent_old), _distinct(e.new, sent_old, sent_new)
+        # The edit's own words, not only the roles it names ("team manager"), must be there.
+        has_old = _present(od, words) and (not e.key_words or any(k in words for k in e.key_words))
         has_new = _present(nd, words)
         what = f" ({', '.join(e.tag_types)})" if e.tag_types else ""
-        verbatim = bool(e.old.strip()) and _locate(local, e.old.strip(), e.before) is not None
         if od and nd:
             if has_old and not has_new:
-                old_ev.append((e, verbatim, f"keeps {_q(e.old)} where the new guidance has {_q(e.new)}{what}"))
+                carried.append((e, f"keeps {_q(e.old)} where the new guidance has {_q(e.new)}{what}"))
             elif has_new and not has_old:
                 new_ev.append(f"has the new wording {_q(e.new)}")
         elif od:
             if has_old:
-                if kind == "deleted":
-                    old_ev.append((e, verbatim, f"keeps what the deleted paragraph says{what}"))
-                else:
-                    old_ev.append((e, verbatim, f"keeps {_q(e.old)}, which the new guidance removes{what}"))
+                carried.append((e, f"keeps what the deleted paragraph says{what}" if kind == "deleted"
+                                else f"keeps {_q(e.old)}, which the new guidance removes{what}"))
             else:
                 weak_new.append(f"leaves out {_q(e.old)}, as the new guidance does")
         elif nd:
             if has_new:
                 new_ev.append(f"has the new wording {_q(e.new)}")
             else:
-                weak_old.append(f"lacks {_q(e.new)}, which the new guidance adds{what}")
-    if old_ev:
-        reasons = list(dict.fromkeys(r for _, _, r in old_ev))
-        types = {t for e, _, _ in old_ev for t in e.tag_types}
-        own_words = {t for e, verbatim, _ in old_ev if not verbatim for t in e.tag_types}
-        if kind == "deleted":
-            return "contradicts_new", ["restates guidance the new version deletes: it no longer says this"] + reasons
-        if types & CONTRADICTS_ALWAYS:
-            changed = sorted(types & CONTRADICTS_ALWAYS)
-            return "contradicts_new", [f"keeps what the new guidance changes ({', '.join(changed)})"] + reasons
-        if own_words & CONTRADICTS_IN_OWN_WORDS:
-            return "contradicts_new", ["asserts in its own words what the new guidance no longer says"] + reasons
-        return "follows_old", reasons
+                lacking.append((e, f"lacks {_q(e.new)}, which the new guidance adds{what}"))
+    if carried or (lacking and restated and not new_ev and not reference):
+        return _verdict(carried + (lacking if restated and not reference else []), kind)
     if new_ev:
-        return "follows_new", list(dict.fromkeys(new_ev + ([] if reference else weak_new)))
-    if reference:
-        return None, []
-    if weak_old and restated:
-        return "follows_old", weak_old
-    if weak_new:
-        return "follows_new", weak_new
-    return None, []
+        return "follows_new", list(dict.fromkeys(new_ev + (weak_new if restated and not reference else []))), False
+    if weak_new and restated and not reference:
+        return "follows_new", weak_new, False
+    return None, [], False
+
+
+def _verdict(evidence: list[tuple[GuidanceEdit, str]], kind: str) -> tuple[str, list[str], bool]:
+    """Status from the edited places where the local text keeps the old rule: short of a
+    tightened (or otherwise changed) rule it contradicts the new guidance; beyond a relaxed
+    one it follows the old (stricter) rule; elsewhere it is merely out of date."""
+    reasons = list(dict.fromkeys(r for _, r in evidence))
+    tight = [e for e, _ in evidence if e.direction == "tightened"]
+    changed = [e for e, _ in evidence if e.direction == "changed"]
+    relaxed = [e for e, _ in evidence if e.direction == "relaxed"]
+    head = ["restates guidance the new version deletes: it no longer says this"] if kind == "deleted" else []
+    if tight:
+        head.append(f"falls short of the new guidance, which is stricter here ({_types(tight)})")
+    if changed:
+        head.append(f"keeps a rule the new guidance changes ({_types(changed)}): decide what the local rule is now")
+    if relaxed:
+        head.append(f"{GOES_BEYOND} (the new guidance relaxes this: {_types(relaxed)})")
+    status = "contradicts_new" if tight or changed else "follows_old"
+    return status, head + reasons, bool(relaxed)
 
 
 # --- Suggested wording ----------------------------------------------------------------
@@ -594,16 +804,114 @@ def _cased(replacement: str, found: str) -> str:
     return replacement
 
 
+CHECK_WORDING = "(check wording)"
+"""Appended to a suggestion that the edits alone could not make grammatical."""
+
+_TO_SINGULAR = {"are": "is", "were": "was", "have": "has", "do": "does"}
+_TO_PLURAL = {v: k for k, v in _TO_SINGULAR.items()}
+_PREPOSITIONS = frozenset("to with by from for of on in at about than between among against towards".split())
+
+
+def _third_person(verb: str) -> str:
+    low = verb.lower()
+    if low in _TO_SINGULAR:
+        return _TO_SINGULAR[low]
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    if low.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    return verb + "s"
+
+
+def _base_form(verb: str) -> str:
+    low = verb.lower()
+    if low in _TO_PLURAL:
+        return _TO_PLURAL[low]
+    if low.endswith("ies") and len(low) > 4:
+        return verb[:-3] + "y"
+    if re.search(r"(ss|sh|ch|x|z|o)es$", low):
+        return verb[:-2]
+    return verb[:-1]
+
+
+_COORDINATED = re.compile(
+    r"\b(?:and|or|then)\s+([a-z]+)(?=\s+(?:it|this|that|them|the|a|an|their|these|those|any|all|every|each|what|how)\b)")
+
+
+def _coordinated(local: str, pos: int, singular: bool) -> list[tuple[int, int, str]]:
+    """Verbs joined to the one just re-inflected ("agrees a plan ... and talk(s) it
+    through"), in the same clause: a word after "and" that takes an object."""
+    out = []
+    rest = re.split(r"[;:()\u2014]|, (?:which|who|where|when)\b", local[pos:])[0]
+    for m in _COORDINATED.finditer(rest):
+        w = m.group(1)
+        if w in _STOP or w in _MODALS or w.endswith(("ly", "ed", "ing")):
+            continue
+        if singular and not (w.endswith("s") and not w.endswith("ss")):
+            out.append((pos + m.start(1), pos + m.end(1), _third_person(w)))
+        elif not singular and w.endswith("s") and not w.endswith("ss"):
+            out.append((pos + m.start(1), pos + m.end(1), _base_form(w)))
+    return out
+
+
+def _agreement(local: str, start: int, end: int, singular: bool) -> tuple[int, int, str] | str | None:
+    """Keep subject-verb agreement where an edit removes (``singular``) or adds a joined
+    part of the subject that ends at ``end``: the verb after it, re-inflected, as a span to
+    replace; None when nothing needs doing (a modal, a past tense, not a subject); or
+    ``"check"`` when the words after it are not a verb this can inflect."""
+    clause = re.split(r"[,;:()\u2014]", local[:start])[-1].lower()
+    head = re.findall(r"[a-z']+", clause)
+    if not head or any(w in _PREPOSITIONS for w in head):
+        return None  # not the subject of a clause ("report to X and their manager")
+    if singular and head[-1].endswith("s") and not head[-1].endswith(("ss", "'s")):
+        return None  # the rest of the subject is plural itself ("social workers")
+    for m in re.finditer(r"[A-Za-z']+|[^\sA-Za-z']", local[end:]):
+        w = m.group()
+        low = w.lower()
+        if low.endswith("ly") and len(low) > 3:
+            continue  # "jointly agree"
+        if low in _MODALS or low.endswith("ed"):
+            return None
+        if not w.isalpha() or low in _STOP and low not in _TO_SINGULAR and low not in _TO_PLURAL:
+            return "check"
+        s, e = end + m.start(), end + m.end()
+        if singular:
+            if low.endswith("s") and not low.endswith("ss") and low not in _TO_SINGULAR:
+                return None  # already "agrees"
+            return s, e, _third_person(w)
+        if low in _TO_PLURAL or (low.endswith("s") and not low.endswith("ss")):
+            return s, e, _base_form(w)
+        return None
+    return "check"
+
+
 def suggest(local: str, edits: Iterable[GuidanceEdit]) -> str | None:
     """The local sentence with each guidance edit applied where its old words occur in it
     (an insertion goes after the words that precede it in the guidance). None when no
-    edit applies.
+    edit applies. Where an edit removes or adds a joined part of a subject ("and their
+    manager"), the verb after it is made to agree; when that cannot be done by rule, the
+    suggestion ends with ``(check wording)``.
 
-    >>> e = GuidanceEdit(old="and their manager ", new="")
+    >>> e = GuidanceEdit(old="and their manager ", new="", tag_types=("ROLE_REMOVED",))
     >>> suggest("The social worker and their manager agree the plan.", [e])
-    'The social worker agree the plan.'
+    'The social worker agrees the plan.'
+    >>> suggest("The social worker and their manager should agree the plan.", [e])
+    'The social worker should agree the plan.'
     """
     spans: list[tuple[int, int, str]] = []
+    check = False
+
+    def agree(at0: int, at1: int, words: str, singular: bool, e: GuidanceEdit) -> None:
+        nonlocal check
+        if not re.match(r"(?i)(and|&)\s", words.strip() + " ") or not {"ROLE_REMOVED", "ROLE_ADDED"} & set(e.tag_types):
+            return
+        fix = _agreement(local, at0, at1, singular)
+        if fix == "check":
+            check = True
+        elif isinstance(fix, tuple):
+            spans.append(fix)
+            spans.extend(_coordinated(local, fix[1], singular))
+
     for e in edits:
         old, new = e.old.strip(), " ".join(e.new.split())
         if old:
@@ -611,6 +919,8 @@ def suggest(local: str, edits: Iterable[GuidanceEdit]) -> str | None:
             if at is None:
                 continue
             spans.append((at[0], at[1], _cased(new, local[at[0]:at[1]])))
+            if not new:
+                agree(at[0], at[1], old, True, e)
         elif new:
             at = None
             for n in (3, 2, 1):
@@ -624,6 +934,7 @@ def suggest(local: str, edits: Iterable[GuidanceEdit]) -> str | None:
                     break
             if at is not None:
                 spans.append((at, at, " " + new))
+                agree(at, at, new, False, e)
     if not spans:
         return None
     spans.sort()
@@ -639,7 +950,9 @@ def suggest(local: str, edits: Iterable[GuidanceEdit]) -> str | None:
     out = re.sub(r"\s+([,.;:!?])", r"\1", out).strip()
     if out and out[0].islower() and local[:1].isupper():
         out = out[0].upper() + out[1:]
-    return out if out != local else None
+    if out == local:
+        return None
+    return f"{out} {CHECK_WORDING}" if check else out
 
 
 # --- References -----------------------------------------------------------------------
@@ -751,8 +1064,8 @@ def check_document(index: GuidanceIndex, doc: Document, label: str, source: str 
                 same = g.new_norm == g.old_norm
                 s_old = _similarity(content, _content_of(g.old_norm))
                 s_new = s_old if same else _similarity(content, _content_of(g.new_norm))
-                q_old = s_old > 0 and _quoted(local_norm, g.old_norm)
-                q_new = not same and s_new > 0 and _quoted(local_norm, g.new_norm)
+                q_old = s_old > 0 and _quoted(local_norm, g.old_norm, g.topic)
+                q_new = not same and s_new > 0 and _quoted(local_norm, g.new_norm, g.topic)
                 s_old, s_new = (1.0 if q_old else s_old), (1.0 if q_new else s_new)
                 score = max(s_old, s_new)
                 if g.change_id is None:
@@ -762,6 +1075,8 @@ def check_document(index: GuidanceIndex, doc: Document, label: str, source: str 
                 if score < limit:
                     continue
                 quoted = q_old or q_new
+                if not quoted and g.change_id not in cited and not _on_topic(content, g):
+                    continue
                 cand = (score + (0.001 if quoted else 0.0), k, quoted, s_new > s_old)
                 if best is None or cand[0] > best[0] or (cand[0] == best[0] and k < best[1]):
                     best = cand
@@ -771,23 +1086,36 @@ def check_document(index: GuidanceIndex, doc: Document, label: str, source: str 
                 g = index.sentences[k]
                 ch = index.changes[g.change_id or ""]
                 restated = quoted or score >= RESTATEMENT
-                status, reasons = _judge(g.edits, g.old, g.new, sent, restated=restated, kind=ch.kind)
+                status, reasons, stricter = _judge(g.edits, g.old, g.new, sent, restated=restated, kind=ch.kind)
                 if status is not None:
                     if ch.id in cited:
                         reasons.append(f"cites paragraph {cited[ch.id]} of the old guidance")
+                    suggested = option = None
+                    if status != "follows_new" and ch.kind != "deleted":
+                        # Never weaken a stricter local rule unasked: edits that relax the rule
+                        # go into the option only.
+                        suggested = suggest(sent, [e for e in g.edits if e.direction != "relaxed"])
+                        option = suggest(sent, g.edits) if stricter else None
+                        option = None if option == suggested else option
                     out.append(_finding(index, ch, u, label, source, s, sent, status, reasons,
                                         "quotation" if quoted else "paraphrase", min(score, 1.0), g.old, g.new,
-                                        suggest(sent, g.edits) if status != "follows_new" and ch.kind != "deleted" else None))
+                                        suggested, stricter=stricter, option=option))
                     done.add(ch.id)
             for cid, num in cited.items():
                 if cid in done:
                     continue
                 ch = index.changes[cid]
                 edits = [e for g in by_change.get(cid, ()) for e in g.edits]
-                status, reasons = _judge(edits, ch.old_text, ch.new_text, sent, restated=False, kind=ch.kind, reference=True)
+                status, reasons, stricter = _judge(edits, ch.old_text, ch.new_text, sent, restated=False, kind=ch.kind, reference=True)
                 if status is None:
-                    status = "contradicts_new" if ch.kind == "deleted" else "follows_old"
-                    reasons = ["relies on a paragraph the new guidance deletes"] if ch.kind == "deleted" else ["relies on a paragraph the new guidance changes: check it against the new text"]
+                    status = "follows_old"
+                    if ch.kind == "deleted":
+                        reasons = ["relies on a paragraph the new guidance deletes: write the rule out in full if it stays"]
+                        stricter = bool(edits) and all(e.direction == "relaxed" for e in edits)
+                        if stricter:
+                            reasons.append(f"{GOES_BEYOND} (the new guidance relaxes this: {_types(edits)})")
+                    else:
+                        reasons = ["relies on a paragraph the new guidance changes: check it against the new text"]
                 where = f"cites paragraph {num} of the old guidance"
                 if ch.new_number and ch.new_number != num:
                     where += f" (now paragraph {ch.new_number})"
@@ -795,19 +1123,20 @@ def check_document(index: GuidanceIndex, doc: Document, label: str, source: str 
                 para = _content(_tokens(ch.old_text))
                 sim = (fuzz.token_set_ratio(" ".join(content), " ".join(para)) + fuzz.token_sort_ratio(" ".join(content), " ".join(para))) / 200.0
                 out.append(_finding(index, ch, u, label, source, s, sent, status, reasons, "reference", sim,
-                                    ch.old_text, ch.new_text, None))
+                                    ch.old_text, ch.new_text, None, stricter=stricter))
     return out
 
 
 def _finding(index: GuidanceIndex, ch: GuidanceChange, u, label: str, source: str | None, offset: int, sent: str,  # type: ignore[no-untyped-def]
-             status: str, reasons: list[str], match: str, score: float, g_old: str, g_new: str, suggested: str | None) -> Finding:
+             status: str, reasons: list[str], match: str, score: float, g_old: str, g_new: str, suggested: str | None,
+             *, stricter: bool = False, option: str | None = None) -> Finding:
     return Finding(
         id=_finding_id(label, u.index, offset, ch.id), document=label, section=u.path_str,
         local_text=" ".join(sent.split()), passage=u.text, change_id=ch.id, status=status,
         severity="none" if status == "follows_new" else ch.severity, match=match, score=round(float(score), 4),
         guidance_old=g_old, guidance_new=g_new, guidance_path=ch.old_path, reasons=tuple(reasons),
         suggested_text=suggested, tags=ch.tags, summary=ch.summary, actions=ch.actions, source=source,
-        unit_index=u.index, offset=offset,
+        unit_index=u.index, offset=offset, stricter=stricter, option_text=option,
     )
 
 
@@ -818,7 +1147,8 @@ def _sort_key(f: Finding) -> tuple:
     return (_SEV_RANK.get(f.severity, 9), _STATUS_RANK.get(f.status, 9), f.document, f.unit_index, f.offset, f.change_id)
 
 
-def make_report(index: GuidanceIndex, documents: Iterable[VersionInfo], findings: Iterable[Finding], failures: Iterable[LocalFailure] = (), passages: int = 0) -> ProceduresReport:
+def make_report(index: GuidanceIndex, documents: Iterable[VersionInfo], findings: Iterable[Finding], failures: Iterable[LocalFailure] = (),
+                passages: int = 0, skipped: Iterable[str] = ()) -> ProceduresReport:
     """Assemble the report: findings by priority (severity, then status), then document
     and place; documents and failures by name. The order never depends on the order the
     documents were checked in."""
@@ -827,7 +1157,7 @@ def make_report(index: GuidanceIndex, documents: Iterable[VersionInfo], findings
         documents=tuple(sorted(documents, key=lambda v: (v.label, v.sha256))),
         findings=tuple(sorted(findings, key=_sort_key)), tool=index.tool, pack=index.pack,
         failures=tuple(sorted(failures, key=lambda f: (f.path, f.message))),
-        changes_checked=len(index.changes), passages=passages,
+        changes_checked=len(index.changes), passages=passages, skipped=tuple(sorted(skipped)),
     )
 
 
@@ -844,7 +1174,7 @@ def check(old: Document, new: Document, locals: Sequence[tuple[str, Document]], 
         from tracker.compare import compare_documents
 
         report = compare_documents(old, new, pack=pack, model=model)
-    index = build_index(report, old=old, new=new, aliases=aliases)
+    index = build_index(report, old=old, new=new, aliases=aliases, pack=pack)
     findings: list[Finding] = []
     infos: list[VersionInfo] = []
     passages = 0
@@ -855,14 +1185,24 @@ def check(old: Document, new: Document, locals: Sequence[tuple[str, Document]], 
     return make_report(index, infos, findings, failures, passages)
 
 
-def local_files(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
-    """Every file named or inside a named folder (recursively, hidden files and folders
-    skipped), as ``(label, path)``: a folder's files are labelled by their path inside it.
+DOCUMENT_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".pdf", ".docx", ".md", ".markdown", ".txt", ".text"})
+"""File name endings taken from a folder (and files with no ending, read as text if they are).
+Anything else in a folder (``report.json``, ``.csv``, ``.xml``, ``.zip``, images) is skipped;
+a file named on its own is always tried."""
+
+
+def walk_locals(paths: Iterable[str | Path]) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The local files to read, as ``(label, path)``, and the labels of the files skipped.
+
+    A named file is always taken. A named folder is searched recursively: hidden files and
+    folders are passed over, files of a document type (``DOCUMENT_SUFFIXES``, or no
+    ending) are taken, labelled by their path inside the folder, and the others skipped.
 
     Raises:
         BadInput: a path does not exist.
     """
     out: list[tuple[str, Path]] = []
+    skipped: list[str] = []
     seen: set[str] = set()
     for arg in paths:
         p = Path(arg)
@@ -874,6 +1214,9 @@ def local_files(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
                 rel = f.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts) or not f.is_file():
                     continue
+                if f.suffix and f.suffix.lower() not in DOCUMENT_SUFFIXES:
+                    skipped.append(rel.as_posix())
+                    continue
                 items.append((rel.as_posix(), f))
             items.sort()
         else:
@@ -883,7 +1226,16 @@ def local_files(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
                 label = str(f)
             seen.add(label)
             out.append((label, f))
-    return out
+    return out, sorted(skipped)
+
+
+def local_files(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
+    """The local files to read, as ``(label, path)`` (``walk_locals`` without the skipped).
+
+    Raises:
+        BadInput: a path does not exist.
+    """
+    return walk_locals(paths)[0]
 
 
 def read_local(path: str | Path, label: str | None = None) -> Document:
@@ -950,7 +1302,7 @@ def check_files(index: GuidanceIndex, paths: Iterable[str | Path], *, eng: Any =
     """
     from tracker.jobs import run_job
 
-    files = local_files(paths)
+    files, skipped = walk_locals(paths)
     infos: list[VersionInfo] = []
     findings: list[Finding] = []
     passages = 0
@@ -964,7 +1316,7 @@ def check_files(index: GuidanceIndex, paths: Iterable[str | Path], *, eng: Any =
     items = [(label, functools.partial(_load, label, f)) for label, f in files]
     summary = run_job("procedures", check_item, items, shared=index, on_result=on_result, eng=eng, progress=progress)
     failures = [LocalFailure(path=f.item, message=f.message) for f in summary.failures]
-    return make_report(index, infos, findings, failures, passages), summary
+    return make_report(index, infos, findings, failures, passages, skipped), summary
 
 
 def check_paths(old_path: str | Path | Document, new_path: str | Path | Document, paths: Iterable[str | Path], *,
@@ -985,12 +1337,19 @@ def check_paths(old_path: str | Path | Document, new_path: str | Path | Document
     old = old_path if isinstance(old_path, Document) else parse_file(old_path)
     new = new_path if isinstance(new_path, Document) else parse_file(new_path)
     paths = list(paths)
-    if not local_files(paths):
+    files, skipped = walk_locals(paths)
+    if not files:
         names = ", ".join(str(p) for p in paths)
-        raise BadInput(f"no local documents found in {names}", "the folders are empty or hold only hidden files", "give .html, .pdf, .docx, .md or .txt files")
+        cause = (f"{len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped, not of a document type (e.g. {skipped[0]})"
+                 if skipped else "the folders are empty or hold only hidden files")
+        raise BadInput(f"no local documents found in {names}", cause, _GIVE_DOCUMENTS)
     report = compare_documents(old, new, pack=pack, model=model)
-    index = build_index(report, old=old, new=new, aliases=aliases)
+    index = build_index(report, old=old, new=new, aliases=aliases, pack=pack)
     result, _ = check_files(index, paths, eng=eng, progress=progress)
     if not result.documents:
-        raise BadInput(f"none of the {len(result.failures)} local files could be read", result.failures[0].message, "give .html, .pdf, .docx, .md or .txt files")
+        first = result.failures[0].message.split(" To fix: ")[0].rstrip(".")
+        raise BadInput(f"none of the {len(result.failures)} local files could be read", first, _GIVE_DOCUMENTS)
     return result
+
+
+_GIVE_DOCUMENTS = "give .html, .pdf, .docx, .md or .txt files"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import cli
+from tracker.cli import cli, mapped
 from tracker.errors import BadInput, ExitStatus
 from tracker.models import SEVERITIES, Document, Report
 
@@ -24,7 +24,7 @@ def load_side(arg: str, db: str | None) -> Document:
         return parse_file(p)
     from tracker.store import open_store
 
-    return open_store(db).document(arg)
+    return open_store(db, create=False).document(arg)
 
 
 def compare_refs(old: str, new: str, db: str | None, pack: str | None, model: str | None) -> Report:
@@ -33,7 +33,7 @@ def compare_refs(old: str, new: str, db: str | None, pack: str | None, model: st
     if not a.exists() and "@" in old and not b.exists() and "@" in new:
         from tracker.store import open_store
 
-        return open_store(db).compare(old, new, pack=pack, model=model)
+        return open_store(db, create=False).compare(old, new, pack=pack, model=model)
     from tracker.compare import compare_documents
 
     return compare_documents(load_side(old, db), load_side(new, db), pack=pack, model=model)
@@ -97,6 +97,7 @@ def _formats(value: tuple[str, ...]) -> list[str]:
 @click.option("--db", envvar="GUIDANCE_TRACKER_DB", type=click.Path(dir_okay=False), help="Version store, for NAME@VERSION arguments.")
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low", "any"]), help="Exit 1 when a change at or above this severity is found.")
 @click.option("--summary/--no-summary", default=None, help="Print the summary table (default: when writing files).")
+@mapped
 def compare(old: str, new: str, fmt: tuple[str, ...], out: str | None, pack: str | None, model: str | None, db: str | None, fail_on: str | None, summary: bool | None) -> int:
     """Compare two versions of a guidance document.
 
@@ -150,6 +151,7 @@ def compare(old: str, new: str, fmt: tuple[str, ...], out: str | None, pack: str
 @cli.command()
 @click.option("--out", "-o", default="outputs/demo", show_default=True, type=click.Path(file_okay=False), help="Folder for the reports.")
 @click.option("--model", help="spaCy pipeline to use, or 'rules-only'.")
+@mapped
 def demo(out: str, model: str | None) -> int:
     """Compare the sample guidance versions in corpora/sample and write reports.
 
@@ -182,6 +184,7 @@ def demo(out: str, model: str | None) -> int:
 @click.argument("pairs", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--verbose", "-v", is_flag=True, help="List each missed and extra tag.")
 @click.option("--model", help="spaCy pipeline to use, or 'rules-only'.")
+@mapped
 def eval_cmd(pairs: tuple[str, ...], verbose: bool, model: str | None) -> int:
     """Score tagging on labelled before/after pairs (precision, recall, F1).
 
@@ -204,12 +207,26 @@ def eval_cmd(pairs: tuple[str, ...], verbose: bool, model: str | None) -> int:
     return 0
 
 
+def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
+    """``--sizes``: comma-separated word counts, each a whole number from 1 to 5,000,000."""
+    parts = [p.strip().replace("_", "") for p in value.split(",") if p.strip()]
+    if not parts:
+        raise click.BadParameter("give at least one word count, e.g. 50000,200000")
+    out = []
+    for p in parts:
+        if not (p.isascii() and p.isdigit()) or not 1 <= int(p) <= 5_000_000:
+            raise click.BadParameter(f"{p!r} is not a word count from 1 to 5000000 (give e.g. 50000,200000)")
+        out.append(int(p))
+    return out
+
+
 @cli.command()
-@click.option("--sizes", default="50000,200000", show_default=True, help="Comma-separated word counts of the generated pairs.")
+@click.option("--sizes", default="50000,200000", show_default=True, callback=_sizes, help="Comma-separated word counts of the generated pairs.")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--no-peers", is_flag=True, help="Skip timing redlines and difflib (faster).")
 @click.option("--jobs", is_flag=True, help="Benchmark batch jobs on each execution engine instead.")
-def bench(sizes: str, seed: int, no_peers: bool, jobs: bool) -> int:
+@mapped
+def bench(sizes: list[int], seed: int, no_peers: bool, jobs: bool) -> int:
     """Time compare_texts on generated guidance against redlines and difflib.ndiff.
 
     Prints, for each size, our time as a ratio of each peer's (run in the same
@@ -223,4 +240,4 @@ def bench(sizes: str, seed: int, no_peers: bool, jobs: bool) -> int:
     """
     from tracker.bench import run_bench
 
-    return run_bench([int(s) for s in sizes.split(",") if s.strip()], seed=seed, peers=not no_peers, jobs=jobs, echo=click.echo)
+    return run_bench(sizes, seed=seed, peers=not no_peers, jobs=jobs, echo=click.echo)

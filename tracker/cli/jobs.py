@@ -10,7 +10,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from tracker.cli import cli
+from tracker.cli import cli, mapped
 from tracker.errors import ExitStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,6 +55,7 @@ def echo_summary(summary: Any, as_json: bool = False) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print the job summary as JSON.")
 @click.option("--db", envvar="GUIDANCE_TRACKER_DB", type=click.Path(dir_okay=False),
               help="The version store (default: $GUIDANCE_TRACKER_DB, else the user data folder).")
+@mapped
 def scan(names: tuple[str, ...], pack: str | None, model: str | None, engine: str, scheduler: str | None,
          workers: int | None, connect_timeout: float, as_json: bool, db: str | None) -> int:
     """Compare every consecutive pair of stored versions not yet compared (of every
@@ -77,7 +78,7 @@ def scan(names: tuple[str, ...], pack: str | None, model: str | None, engine: st
     from tracker.store import open_store
 
     pk = load_pack(pack)
-    store = open_store(db)
+    store = open_store(db, create=False)
     try:
         with make_engine(engine, scheduler=scheduler, workers=workers, connect_timeout=connect_timeout) as eng:
             summary = run_scan(store, list(names) or None, pk, model, eng)

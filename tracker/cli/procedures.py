@@ -36,18 +36,26 @@ def fail_status(report: ProceduresReport, fail_on: str | None) -> int:
 
 
 def print_summary(report: ProceduresReport, out=None) -> None:  # type: ignore[no-untyped-def]
-    """Counts, the first findings and every failure, on the terminal."""
+    """Counts and the first findings, on the terminal. Failures are counted here and
+    listed once, on standard error (``warn_failures``)."""
     from rich.console import Console
 
     console = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
     s = report.summary()
-    console.print(f"{report.old.label} -> {report.new.label}: {s['documents']} documents, {s['passages']} passages, "
+    extra = "".join([f", {s['failures']} could not be read" if s["failures"] else "",
+                     f", {s['skipped']} skipped (not documents)" if s["skipped"] else ""])
+    console.print(f"{report.old.label} -> {report.new.label}: {s['documents']} documents{extra}, {s['passages']} passages, "
                   f"{s['changes_checked']} changes looked for", markup=False)
     console.print("findings: " + ", ".join(f"{k} {v}" for k, v in s["by_status"].items()), markup=False)
     for f in [f for f in report.findings if f.status != "follows_new"][:5]:
-        console.print(f"  [{f.severity}] {f.status} {f.document}: {f.section} ({f.change_id})", markup=False)
+        more = " (goes beyond the new guidance)" if f.stricter else ""
+        console.print(f"  [{f.severity}] {f.status}{more} {f.document}: {f.section} ({f.change_id})", markup=False)
+
+
+def warn_failures(report: ProceduresReport) -> None:
+    """One line per local file that could not be read, on standard error."""
     for x in report.failures:
-        console.print(f"could not read {x.path}: {x.message}", markup=False)
+        click.echo(f"Warning: could not read {x.path}: {x.message}", err=True)
 
 
 @cli.command()
@@ -69,17 +77,22 @@ def procedures(old: str, new: str, local: tuple[str, ...], fmt: tuple[str, ...],
 
     OLD and NEW are guidance files (HTML, PDF, DOCX, Markdown, text) or stored versions
     (NAME@3, NAME@latest, NAME@previous). LOCAL are local procedures or training
-    material: files, or folders searched recursively (hidden files skipped). Each
+    material: files (always tried), or folders searched recursively for documents
+    (.html .htm .pdf .docx .md .markdown .txt .text or no ending; hidden files and other
+    types such as .json, .csv or images skipped and counted). Each
     passage that quotes, paraphrases or cites ("Working Together, paragraph 62",
     "para 62", "(WT 2018, 4.12)") a changed paragraph becomes a checklist item:
-    contradicts_new, follows_old or follows_new, with the change's severity as priority
-    and the new wording applied to the local sentence where it fits.
+    contradicts_new (short of a rule the new guidance tightened or changed), follows_old
+    (old wording; or a stricter rule the new guidance relaxed, which goes beyond it and
+    is kept only by a deliberate local decision) or follows_new, with the change's
+    severity as priority and the new wording applied to the local sentence where it fits
+    (a relaxation only as a labelled option).
 
     A large folder can run on Dask workers (--engine dask, --workers N, or
     --scheduler tcp://HOST:PORT for an existing cluster); the report is the same.
 
     Exit status: 0 when it ran; 1 when some local files could not be read (each is
-    listed in the report and on standard error, the rest checked), or with --fail-on
+    listed in the report and once on standard error, the rest checked), or with --fail-on
     when a finding that needs work is at or above that severity; 2 on bad input (a
     path that does not exist, unreadable guidance, no readable local file), with one
     line on standard error and nothing written.
@@ -113,8 +126,7 @@ def procedures(old: str, new: str, local: tuple[str, ...], fmt: tuple[str, ...],
     with make_engine(engine, scheduler=scheduler, workers=workers, connect_timeout=connect_timeout) as eng:
         report = check_paths(old_doc, new_doc, local, pack=pack, model=model, aliases=aliases, eng=eng,
                              progress=out is not None)
-    for x in report.failures:
-        click.echo(f"Warning: could not read {x.path}: {x.message}", err=True)
+    warn_failures(report)
     if out is None:
         click.echo(render_procedures(report, fmts[0]).decode("utf-8"), nl=False)
         return fail_status(report, fail_on)

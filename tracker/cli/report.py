@@ -7,37 +7,14 @@ bad input), also when the commands are run through click's test runner.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from tracker.cli import cli
-from tracker.errors import BadInput, NotFound, TrackerError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Failed(click.ClickException):
-    """A library error at the CLI edge: its one-line message and its exit status."""
-
-    def __init__(self, e: TrackerError) -> None:
-        super().__init__(e.one_line())
-        self.exit_code = int(e.exit_status)
-
-
-def _mapped(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TrackerError as e:
-            raise _Failed(e) from None
-
-    return wrapper  # type: ignore[return-value]
+from tracker.cli import cli, write_output
+from tracker.cli import mapped as _mapped
+from tracker.errors import BadInput, NotFound
 
 
 def _existing_db(db: str | None) -> Path:
@@ -47,7 +24,7 @@ def _existing_db(db: str | None) -> Path:
     p = Path(db) if db else default_db_path()
     if not p.is_file():
         raise NotFound(f"no version store at {p}", None,
-                       "give the store with --db (or GUIDANCE_TRACKER_DB); `guidance-tracker fetch` or `import` creates one")
+                       "check --db (or GUIDANCE_TRACKER_DB), or add a document with `guidance-tracker watch add` or `guidance-tracker import`")
     return p
 
 
@@ -149,11 +126,7 @@ def timeline(name: str, query: str, fmt: str | None, out: str | None, at: str | 
     tl = follow(pairs, query, at=at_index, pack=pack, model=model, name=name)
     data = render_timeline(tl, out_fmt)
     if out:
-        p = Path(out)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{p.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(p)
+        p = write_output(out, data)
         changed = len(tl.changes)
         click.echo(f"wrote {p}: {len(tl.steps)} versions, wording changed in {changed}", err=True)
     else:

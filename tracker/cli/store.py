@@ -7,40 +7,17 @@ folder). Library errors become one line on standard error and the error's exit s
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import sys
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from tracker.cli import cli
+from tracker.cli import cli, write_output
+from tracker.cli import mapped as _mapped
 from tracker.errors import BadInput, ExitStatus, TrackerError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Failed(click.ClickException):
-    """A library error at the CLI edge: its one-line message and its exit status."""
-
-    def __init__(self, e: TrackerError) -> None:
-        super().__init__(e.one_line())
-        self.exit_code = int(e.exit_status)
-
-
-def _mapped(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TrackerError as e:
-            raise _Failed(e) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 db_option = click.option(
@@ -49,10 +26,12 @@ db_option = click.option(
 )
 
 
-def _store(db: str | None):  # noqa: ANN202 - Store, imported lazily
+def _store(db: str | None, create: bool = True):  # noqa: ANN202 - Store, imported lazily
+    """The store at ``db`` (or the default); with ``create=False`` (commands that only
+    read) a missing store is an error rather than a new empty file."""
     from tracker.store import open_store
 
-    return open_store(db)
+    return open_store(db, create=create)
 
 
 def _console(err: bool = False):  # noqa: ANN202
@@ -130,7 +109,7 @@ def watch_list(as_json: bool, show_all: bool, db: str | None) -> None:
     Example:
         guidance-tracker watch list --json
     """
-    store = _store(db)
+    store = _store(db, create=False)
     docs = store.documents(watched=None if show_all else True)
     if as_json:
         out = []
@@ -161,7 +140,7 @@ def watch_remove(name: str, forget: bool, yes: bool, db: str | None) -> None:
     Example:
         guidance-tracker watch remove kcsie
     """
-    store = _store(db)
+    store = _store(db, create=False)
     if forget and not yes:
         raise BadInput(f"--forget deletes every stored version of {name}", None, "add --yes to confirm")
     store.unwatch(name)
@@ -242,9 +221,6 @@ def fetch(ctx: click.Context, names: tuple[str, ...], pack: str | None, model: s
 # --- import, versions, forget --------------------------------------------------------
 
 
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$")
-
-
 @cli.command("import")
 @click.argument("file")
 @click.option("--name", required=True, help="Document to add it to (created if needed).")
@@ -259,14 +235,14 @@ def import_cmd(file: str, name: str, label: str | None, date_: str | None, db: s
     Example:
         guidance-tracker import wt2018.pdf --name working-together --label 2018 --date 2018-07-04
     """
-    from tracker.store import VersionMeta, check_name
+    from tracker.store import VersionMeta, check_date, check_name
 
     check_name(name)
+    if date_ is not None:
+        date_ = check_date(date_, "--date")
     p = Path(file)
     if not p.is_file():
         raise BadInput(f"{file} does not exist" if not p.exists() else f"{file} is not a file", None, "check the path")
-    if date_ and not _DATE.match(date_):
-        raise BadInput(f"--date {date_!r} is not a date", None, "give YYYY, YYYY-MM-DD or an ISO 8601 time")
     try:
         data = p.read_bytes()
     except OSError as e:
@@ -296,7 +272,7 @@ def versions(name: str, as_json: bool, db: str | None) -> None:
         guidance-tracker versions working-together
         guidance-tracker compare working-together@previous working-together@latest
     """
-    vs = _store(db).chronological(name)
+    vs = _store(db, create=False).chronological(name)
     if as_json:
         _echo_json([v.to_dict() for v in vs])
         return
@@ -327,7 +303,7 @@ def forget(name: str, seq: int | None, yes: bool, db: str | None) -> None:
     """
     if not yes:
         raise BadInput(f"forget deletes stored versions of {name}", None, "add --yes to confirm")
-    n = _store(db).forget(name, seq)
+    n = _store(db, create=False).forget(name, seq)
     what = f"version {seq} of {name}" if seq is not None else f"{name} and its {n} version{'s' if n != 1 else ''}"
     click.echo(f"forgot {what}")
 
@@ -372,6 +348,8 @@ def history(ctx: click.Context, name: str, archive: str, from_: str | None, to: 
 
     _year(from_, "--from")
     _year(to, "--to")
+    if from_ and to and from_.ljust(14, "0") > to.ljust(14, "9"):
+        raise click.BadParameter(f"--from {from_} is after --to {to}", param_hint="'--from'/'--to'")
     if url:
         check_url(url)
     if archive_url:
@@ -380,19 +358,29 @@ def history(ctx: click.Context, name: str, archive: str, from_: str | None, to: 
     store.get_document(name)
     with HttpClient(HttpSettings.from_env(delay=delay)) as client, _progress() as progress:
         task = progress.add_task(f"{name}: {archive} captures", total=None)
-        res = backfill(
-            store, name, client, archive, base=archive_url, url=url, from_=from_, to=to,
-            on_total=lambda n: progress.update(task, total=n), on_step=lambda s: progress.advance(task),
-        )
+        try:
+            res = backfill(
+                store, name, client, archive, base=archive_url, url=url, from_=from_, to=to,
+                on_total=lambda n: progress.update(task, total=n), on_step=lambda s: progress.advance(task),
+            )
+        except TrackerError as e:
+            e.fix = _rerun_history(e.fix)
+            e.args = (e.one_line(),)
+            raise
     click.echo(f"{name}: {res.listed} capture{'s' if res.listed != 1 else ''} listed, {len(res.duplicates)} skipped as duplicates (same digest, not downloaded)")
     for v in res.imported:
         click.echo(f"  imported {v.ref} ({v.label}) {v.archive_url}")
     for v in res.same:
         click.echo(f"  already stored: {v.ref} ({v.label})")
     for line in res.failures:
-        click.echo(f"Error: {line}", err=True)
+        click.echo(f"Error: {_rerun_history(line)}", err=True)
     if res.failures:
         ctx.exit(int(ExitStatus.FOUND))
+
+
+def _rerun_history(text: str | None) -> str | None:
+    """The HTTP client's advice names ``fetch``; here the command to run again is history."""
+    return text.replace("run fetch again", "run history again") if text else text
 
 
 # --- feed ------------------------------------------------------------------------
@@ -401,7 +389,7 @@ def history(ctx: click.Context, name: str, archive: str, from_: str | None, to: 
 @cli.command()
 @click.option("--out", "-o", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
 @click.option("--name", help="Only this document (default: all).")
-@click.option("--limit", default=50, show_default=True, help="Newest versions to include.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest versions to include.")
 @click.option("--feed-url", help="The URL the feed will be published at (its self link).")
 @db_option
 @_mapped
@@ -415,13 +403,9 @@ def feed(out: str | None, name: str | None, limit: int, feed_url: str | None, db
     """
     from tracker.feed import build_feed
 
-    data = build_feed(_store(db), name, limit=limit, feed_url=feed_url)
+    data = build_feed(_store(db, create=False), name, limit=limit, feed_url=feed_url)
     if out is None:
         click.echo(data.decode("utf-8"), nl=False)
         return
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    target = write_output(out, data)
     click.echo(f"wrote {target}")

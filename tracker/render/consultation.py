@@ -13,13 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable
 
 from tracker.errors import BadInput
-from tracker.models import ConsultationReport, Proposal, ResponsePoint
+from tracker.consult import sentence_span
+from tracker.models import ConsultationReport, PointLink, Proposal, ResponsePoint
 from tracker.render._common import SEVERITY_NAMES, TAG_NAMES, _pack_labels, generated_date, is_web_url, tag_label
 
 __all__ = ["CONSULTATION_FORMATS", "build_consultation_view", "consultation_extension", "render_consultation"]
@@ -36,7 +38,51 @@ CSV_COLUMNS = (
     "id", "status", "kind", "path", "previous_number", "draft_number", "final_number",
     "previous_words", "draft_words", "final_words", "tags", "severity", "summary",
     "retained_despite_objection", "objections", "previous", "draft", "final",
+    "sentence", "responses",
 )
+"""``sentence`` is the sentence holding the edit with it marked ``[-deleted-]{+inserted+}``;
+``objections`` holds the linked points that object, ``responses`` every other linked point."""
+
+
+def sentence_pieces(p: Proposal) -> tuple[tuple[str, str], ...]:
+    """The sentence of the text in force that holds an edit, as (op, text) pieces:
+    ``equal`` before, ``delete`` (the words in force), ``insert`` (the draft's words; for
+    ``new_in_final``, the final's), ``equal`` after. Empty for a whole added or deleted
+    paragraph (shown whole instead)."""
+    if p.kind != "edit" or p.previous is None or p.previous_span is None:
+        return ()
+    text = p.previous.text
+    s, e = p.previous_span
+    a, b = sentence_span(text, s, e)
+    old_raw = text[s:e]
+    if p.status == "new_in_final":
+        new_core = p.final_words.strip()
+    elif p.draft is not None and p.draft_span is not None:
+        new_core = p.draft.text[p.draft_span[0]:p.draft_span[1]].strip()
+    else:
+        new_core = p.draft_words.strip()
+    old_core = old_raw.strip()
+    lead = old_raw[: len(old_raw) - len(old_raw.lstrip())]
+    trail = old_raw[len(old_raw.rstrip()):]
+    if not old_core and new_core:  # an insertion: keep a space on each side of the new words
+        before, after = text[a:s], text[e:b]
+        lead = "" if not before or before[-1:].isspace() else " "
+        trail = "" if not after or after[:1].isspace() or after[:1] in ".,;:!?)" else " "
+    pieces = [("equal", text[a:s] + lead)]
+    if old_core:
+        pieces.append(("delete", old_core))
+    if old_core and new_core:
+        pieces.append(("equal", " "))
+    if new_core:
+        pieces.append(("insert", new_core))
+    pieces.append(("equal", trail + text[e:b]))
+    return tuple((op, t) for op, t in pieces if t)
+
+
+def plain_marked(pieces: tuple[tuple[str, str], ...]) -> str:
+    """Pieces as plain text, ``[-deleted-]{+inserted+}`` (as ``wdiff`` marks them)."""
+    out = "".join(t if op == "equal" else (f"[-{t}-]" if op == "delete" else f"{{+{t}+}}") for op, t in pieces)
+    return " ".join(out.split())
 
 
 @dataclass(frozen=True)
@@ -45,6 +91,17 @@ class ProposalView:
     tags: tuple[str, ...]
     """``Role removed: manager``."""
     final_tags: tuple[str, ...]
+    sentence: tuple[tuple[str, str], ...] = ()
+    """The sentence holding the edit, with the edit marked (``sentence_pieces``)."""
+
+    @property
+    def objections(self) -> tuple[PointLink, ...]:
+        return tuple(lk for lk in self.p.links if lk.point.stance == "objection")
+
+    @property
+    def responses(self) -> tuple[PointLink, ...]:
+        """Linked points that do not object (support, neutral, government answers)."""
+        return tuple(lk for lk in self.p.links if lk.point.stance != "objection")
 
     @property
     def status_name(self) -> str:
@@ -103,7 +160,7 @@ def build_consultation_view(report: ConsultationReport) -> ConsultationView:
 
     def view(p: Proposal) -> ProposalView:
         read = lambda ts: tuple(f"{TAG_NAMES.get(t.type, t.type)}: {tag_label(t, labels)}".rstrip(": ") for t in ts)  # noqa: E731
-        return ProposalView(p=p, tags=read(p.tags), final_tags=read(p.final_tags))
+        return ProposalView(p=p, tags=read(p.tags), final_tags=read(p.final_tags), sentence=sentence_pieces(p))
 
     by = lambda s: tuple(view(p) for p in report.by_status(s))  # noqa: E731
     lead = (
@@ -123,7 +180,12 @@ def build_consultation_view(report: ConsultationReport) -> ConsultationView:
 
 
 def _json(report: ConsultationReport) -> bytes:
-    return (json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    d = report.to_dict()
+    by_id = {p.id: p for p in report.proposals}
+    for pd in d["proposals"]:
+        # the sentence holding the edit, marked as a word diff: [["equal"|"delete"|"insert", text], ...]
+        pd["sentence"] = [[op, t] for op, t in sentence_pieces(by_id[pd["id"]])]
+    return (json.dumps(d, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 @lru_cache(maxsize=2)
@@ -139,9 +201,25 @@ def _env(markdown: bool):  # type: ignore[no-untyped-def]
         undefined=StrictUndefined,
     )
     if markdown:
-        from tracker.render.markdown import md_cell, md_escape
+        from tracker.render.markdown import md_cell, md_escape, md_line
 
-        env.filters.update(md=md_escape, cell=md_cell)
+        def marked(pieces: tuple[tuple[str, str], ...]) -> str:
+            """``… social worker ~~in discussion with their manager~~ on each …``."""
+            out = []
+            for k, (op, t) in enumerate(pieces):
+                if op == "equal":
+                    out.append(md_escape(t) if t.strip() else t)
+                    continue
+                core, mark = t.strip(), ("~~" if op == "delete" else "**")
+                # a marker next to punctuation only opens (closes) after (before) a space
+                before = "".join(out)[-1:]
+                after = pieces[k + 1][1][:1] if k + 1 < len(pieces) else ""
+                lead = " " if core[:1] and not core[0].isalnum() and before.isalnum() else ""
+                trail = " " if core[-1:] and not core[-1].isalnum() and after.isalnum() else ""
+                out.append(f"{lead}{mark}{md_escape(core)}{mark}{trail}")
+            return md_line(" ".join("".join(out).split()))
+
+        env.filters.update(md=md_escape, cell=md_cell, marked=marked)
     env.globals.update(STATUS_NAMES=STATUS_NAMES, STANCE_NAMES=STANCE_NAMES, SEVERITY_NAMES=SEVERITY_NAMES, KIND_NAMES=KIND_NAMES, is_web_url=is_web_url)
     return env
 
@@ -153,7 +231,9 @@ def _html(report: ConsultationReport) -> bytes:
 
 def _md(report: ConsultationReport) -> bytes:
     v = build_consultation_view(report)
-    return _env(True).get_template("consultation.md.j2").render(v=v, r=report, generated=generated_date()).encode("utf-8")
+    text = _env(True).get_template("consultation.md.j2").render(v=v, r=report, generated=generated_date())
+    # one blank line between blocks, one newline at the end, whatever the template did
+    return (re.sub(r"\n{3,}", "\n\n", text).strip() + "\n").encode("utf-8")
 
 
 def _csv(report: ConsultationReport) -> bytes:
@@ -163,14 +243,16 @@ def _csv(report: ConsultationReport) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     num = lambda u: (u.number or "") if u is not None else ""  # noqa: E731
-    for pv in (v for _, _, vs in build_consultation_view(report).lead + build_consultation_view(report).rest for v in vs):
+    view = build_consultation_view(report)
+    points = lambda lks: " | ".join(f"{lk.point.source} ({lk.point.stance}, {'/'.join(lk.how)}): {lk.quote}" for lk in lks)  # noqa: E731
+    for pv in (v for _, _, vs in view.lead + view.rest for v in vs):
         p = pv.p
-        objections = " | ".join(f"{lk.point.source} ({lk.point.stance}, {'/'.join(lk.how)}): {lk.quote}" for lk in p.links)
         row = (
             p.id, p.status, p.kind, p.path, num(p.previous), num(p.draft), num(p.final),
             p.previous_words, p.draft_words, p.final_words, "; ".join(pv.tags), p.impact.severity, p.impact.summary,
-            "yes" if p.status == "retained" and p.objected else "no", objections,
+            "yes" if p.status == "retained" and p.objected else "no", points(pv.objections),
             p.previous.text if p.previous else "", p.draft.text if p.draft else "", p.final.text if p.final else "",
+            plain_marked(pv.sentence), points(pv.responses),
         )
         w.writerow([safe_cell(x) for x in row])
     return buf.getvalue().encode("utf-8-sig")
@@ -209,14 +291,25 @@ def _docx(report: ConsultationReport) -> bytes:
             if pv.numbers:
                 _run(para, f" · {pv.numbers}", colour=MUTED)
             para = doc.add_paragraph()
-            if pr.previous_words:
-                r = _run(para, pr.previous_words, colour=DELETE_COLOUR)
-                r.font.strike = True
-                _run(para, " ")
-            proposed = pr.final_words if pr.status == "new_in_final" else pr.draft_words
-            if proposed:
-                r = _run(para, proposed, colour=INSERT_COLOUR)
-                r.font.underline = True
+            if pv.sentence:
+                for op, t in pv.sentence:
+                    if op == "equal":
+                        _run(para, _x(t))
+                    else:
+                        r = _run(para, _x(t), colour=DELETE_COLOUR if op == "delete" else INSERT_COLOUR)
+                        if op == "delete":
+                            r.font.strike = True
+                        else:
+                            r.font.underline = True
+            else:
+                if pr.previous_words:
+                    r = _run(para, _x(pr.previous_words), colour=DELETE_COLOUR)
+                    r.font.strike = True
+                    _run(para, " ")
+                proposed = pr.final_words if pr.status == "new_in_final" else pr.draft_words
+                if proposed:
+                    r = _run(para, _x(proposed), colour=INSERT_COLOUR)
+                    r.font.underline = True
             if pr.status == "modified":
                 _run(para, f"  (final: {pr.final_words or 'nothing'})", italic=True)
             for t in pv.tags:

@@ -189,8 +189,8 @@ def _summary(doc: DocxDocument, view: ReportView) -> None:
     _run(p, f"{s.changes} change{'' if s.changes == 1 else 's'}", bold=True)
     _run(p, f" ({kinds}); {s.unchanged} unit{'' if s.unchanged == 1 else 's'} unchanged ({s.units_old} in the old version, {s.units_new} in the new).")
     _table(doc, ["Severity", "Changes"], [[SEVERITY_NAMES[k], str(n)] for k, n in view.by_severity], [6.0, 3.0])
-    if view.by_tag:
-        _table(doc, ["Tag", "Changes"], [[f"{TAG_NAMES.get(k, k)} ({k})", str(n)] for k, n in view.by_tag], [9.0, 3.0])
+    if view.tag_counts:
+        _table(doc, ["Tag", "Changes"], [[f"{TAG_NAMES.get(k, k)} ({k})", str(n) + (f" ({t} tags)" if t != n else "")] for k, n, t in view.tag_counts], [9.0, 3.0])
     doc.add_heading("Top accountability shifts", level=2)
     if view.top_shifts:
         for cv in view.top_shifts:
@@ -235,6 +235,18 @@ def render_docx(report: Report) -> bytes:
         doc.add_paragraph("No change with a practice impact.")
     for cv in view.main_changes:
         _change(doc, cv)
+    if view.terminology_groups:
+        doc.add_heading("Terminology only", level=1)
+        p = doc.add_paragraph()
+        _run(p, "Renamings only (tagged TERMINOLOGY and nothing else): who is accountable is unchanged, but local documents should use the current term.", italic=True, colour=MUTED)
+        for key, cvs in view.terminology_groups:
+            doc.add_heading(_x(f"{key} ({len(cvs)} change{'' if len(cvs) == 1 else 's'})"), level=2)
+            doc.add_paragraph(_x(cvs[0].impact.summary))
+            for cv in cvs:
+                p = doc.add_paragraph(style="List Bullet")
+                _run(p, cv.where, bold=True)
+                _run(p, f" ({cv.id}): ", colour=MUTED)
+                _run(p, "; ".join(f"“{a}” → “{b}”" if a and b else (f"“{a}” removed" if a else f"“{b}” added") for a, b in cv.swaps) or "wording unchanged")
     if view.editorial_changes:
         doc.add_heading("Appendix: editorial changes", level=1)
         p = doc.add_paragraph()

@@ -3,7 +3,8 @@
 One view (``build_checklist``) decides what every format shows and in which order:
 findings by priority (severity, then status), each with the document, section, local
 text, the guidance change it follows, the suggested wording (shown as a word diff of the
-local text) and the change's actions. All document text is untrusted: the HTML goes
+local text), for a local rule stricter than the new guidance the relaxed wording as a
+labelled option only, and the change's actions. All document text is untrusted: the HTML goes
 through an autoescaping Jinja template under a CSP that allows no script and no network,
 Markdown through ``md_escape``, CSV through ``safe_cell`` (no formulas), DOCX through
 ``_x`` (no XML control characters).
@@ -39,10 +40,19 @@ STATUS_ADVICE = {
     "follows_old": "Update the wording (see the suggested text).",
     "follows_new": "No change needed.",
 }
+STRICTER_NAME = "Goes beyond the new guidance"
+"""Shown for a ``follows_old`` finding whose local rule is stricter than the new guidance."""
+STRICTER_ADVICE = ("The local rule is stricter than the new guidance: keep it only by a deliberate local decision "
+                   "(record it), or relax it (see the option).")
+STRICTER_ADVICE_NO_OPTION = ("The local rule is stricter than the new guidance: keep it only by a deliberate local decision "
+                             "(record it), or rewrite it to the new guidance.")
+CHECK_ADVICE = "Check the passage against the new guidance and update it."
+"""For a ``follows_old`` finding without suggested text (a paragraph reference)."""
+OPTION_LABEL = "Option, only if you decide to relax the local rule"
 MATCH_NAMES = {"quotation": "quotation", "paraphrase": "paraphrase", "reference": "paragraph reference"}
 PRIORITY_NAMES = {1: "1 (high)", 2: "2 (medium)", 3: "3 (low)", 4: "none"}
 CSV_COLUMNS = (
-    "priority", "severity", "status", "document", "section", "local_text", "suggested_text", "change_id",
+    "priority", "severity", "status", "stricter", "document", "section", "local_text", "suggested_text", "option_text", "change_id",
     "guidance_path", "tags", "guidance_old", "guidance_new", "summary", "actions", "reasons", "match", "score", "id",
 )
 
@@ -62,6 +72,8 @@ class Item:
     """(audience name, text)."""
     redline: WordDiff
     """Local text -> suggested text, word by word (empty without a suggestion)."""
+    option_redline: WordDiff = ()
+    """Local text -> the relaxed option (``Finding.option_text``), word by word."""
 
     @property
     def f(self) -> Finding:
@@ -84,6 +96,14 @@ class Checklist:
         return f"Local procedures checked against {self.report.old.label} → {self.report.new.label}"
 
 
+def _advice(f: Finding) -> str:
+    if f.stricter and f.status == "follows_old":
+        return STRICTER_ADVICE if f.option_text else STRICTER_ADVICE_NO_OPTION
+    if f.status == "follows_old" and not f.suggested_text:
+        return CHECK_ADVICE
+    return STATUS_ADVICE.get(f.status, "")
+
+
 def build_checklist(report: ProceduresReport) -> Checklist:
     labels = _pack_labels(report.pack.name) if report.pack else {}
     items = []
@@ -98,9 +118,11 @@ def build_checklist(report: ProceduresReport) -> Checklist:
                 tags.append(text)
         items.append(Item(
             finding=f, n=n, priority=PRIORITY_NAMES.get(f.priority, str(f.priority)),
-            status_name=STATUS_NAMES.get(f.status, f.status), advice=STATUS_ADVICE.get(f.status, ""),
+            status_name=STRICTER_NAME if f.stricter and f.status == "follows_old" else STATUS_NAMES.get(f.status, f.status),
+            advice=_advice(f),
             tags=tuple(tags), actions=tuple((AUDIENCE_NAMES.get(a.audience, a.audience), a.text) for a in f.actions),
             redline=word_diff(f.local_text, f.suggested_text) if f.suggested_text else (),
+            option_redline=word_diff(f.local_text, f.option_text) if f.option_text else (),
         ))
     counts: dict[str, dict[str, int]] = {v.label: {s: 0 for s in FINDING_STATUSES} for v in report.documents}
     for f in report.findings:
@@ -132,7 +154,8 @@ def _csv(report: ProceduresReport) -> bytes:
     for it in view.todo + view.done:
         f = it.f
         row = (
-            f.priority, f.severity, f.status, f.document, f.section, f.local_text, f.suggested_text or "", f.change_id,
+            f.priority, f.severity, f.status, "yes" if f.stricter else "", f.document, f.section, f.local_text, f.suggested_text or "",
+            f.option_text or "", f.change_id,
             f.guidance_path, "; ".join(it.tags), f.guidance_old, f.guidance_new, f.summary,
             " | ".join(f"{a}: {t}" for a, t in it.actions), " | ".join(f.reasons), f.match, f"{f.score:.3f}", f.id,
         )
@@ -166,7 +189,8 @@ def _md(report: ProceduresReport) -> bytes:
     s = report.summary()
     L: list[str] = [f"# {md_escape(v.heading)}", ""]
     L.append(md_line(
-        f"{s['documents']} documents read ({s['passages']} passages), {s['failures']} could not be read; "
+        f"{s['documents']} documents read ({s['passages']} passages), {s['failures']} could not be read"
+        + (f", {s['skipped']} skipped (not documents)" if s["skipped"] else "") + "; "
         f"{s['changes_checked']} guidance changes looked for; {s['findings']} findings: "
         + ", ".join(f"{s['by_status'][k]} {STATUS_NAMES[k].lower()}" for k in FINDING_STATUSES) + "."
     ))
@@ -182,6 +206,8 @@ def _md(report: ProceduresReport) -> bytes:
         L.append(f"- **Local text:** {md_escape(f.local_text)}")
         if it.redline:
             L.append(f"- **Suggested text:** {_md_redline(it.redline)}")
+        if it.option_redline:
+            L.append(f"- **{OPTION_LABEL}:** {_md_redline(it.option_redline)}")
         L.append(f"- **Why:** {md_escape('; '.join(f.reasons))}")
         L.append(f"- **Guidance, old:** {md_escape(f.guidance_old)}")
         L.append(f"- **Guidance, new:** {md_escape(f.guidance_new) or '(deleted)'}")
@@ -223,7 +249,8 @@ def _env():  # type: ignore[no-untyped-def]
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
     )
-    env.globals.update(SEVERITY_NAMES=SEVERITY_NAMES, STATUS_NAMES=STATUS_NAMES, MATCH_NAMES=MATCH_NAMES, FINDING_STATUSES=FINDING_STATUSES)
+    env.globals.update(SEVERITY_NAMES=SEVERITY_NAMES, STATUS_NAMES=STATUS_NAMES, MATCH_NAMES=MATCH_NAMES, FINDING_STATUSES=FINDING_STATUSES,
+                       OPTION_LABEL=OPTION_LABEL)
     return env
 
 
@@ -271,7 +298,8 @@ def _docx(report: ProceduresReport) -> bytes:
     doc.add_heading("Summary", level=1)
     _table(doc, ["", "Count"], [
         ["Documents read", str(s["documents"])], ["Passages searched", str(s["passages"])],
-        ["Files that could not be read", str(s["failures"])], ["Guidance changes looked for", str(s["changes_checked"])],
+        ["Files that could not be read", str(s["failures"])], ["Files skipped (not documents)", str(s["skipped"])],
+        ["Guidance changes looked for", str(s["changes_checked"])],
         *[[STATUS_NAMES[k], str(s["by_status"][k])] for k in FINDING_STATUSES],
     ], [9.0, 3.0])
     doc.add_heading("Checklist", level=1)
@@ -286,10 +314,12 @@ def _docx(report: ProceduresReport) -> bytes:
         p = doc.add_paragraph()
         _run(p, "Local text: ", bold=True)
         _run(p, f.local_text)
-        if it.redline:
+        for label, redline in (("Suggested text: ", it.redline), (f"{OPTION_LABEL}: ", it.option_redline)):
+            if not redline:
+                continue
             p = doc.add_paragraph()
-            _run(p, "Suggested text: ", bold=True)
-            for op, text in it.redline:
+            _run(p, label, bold=True)
+            for op, text in redline:
                 r = _run(p, text)
                 if op == "delete":
                     r.font.strike = True

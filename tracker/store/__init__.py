@@ -40,6 +40,7 @@ __all__ = [
     "Store",
     "StoredVersion",
     "VersionMeta",
+    "check_date",
     "default_db_path",
     "model_key",
     "open_store",
@@ -98,9 +99,59 @@ def _when(iso: str | None) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def open_store(db_path: str | os.PathLike[str] | None = None) -> Store:
-    """Open (creating and migrating if needed) the store at ``db_path`` or the default."""
-    return Store(db_path if db_path is not None else default_db_path())
+def open_store(db_path: str | os.PathLike[str] | None = None, create: bool = True) -> Store:
+    """Open (creating and migrating if needed) the store at ``db_path`` or the default.
+
+    With ``create=False`` (commands that only read), a store that does not exist yet is
+    an error: a mistyped path must not leave an empty store (and its folders) behind.
+
+    Raises:
+        NotFound: ``create=False`` and there is no store at the path.
+        StoreError: the file cannot be opened or created.
+    """
+    path = db_path if db_path is not None else default_db_path()
+    if not create and str(path) != ":memory:" and not Path(path).is_file():
+        raise NotFound(
+            f"no version store at {path}", None,
+            "check --db (or GUIDANCE_TRACKER_DB), or add a document with `guidance-tracker watch add` or `guidance-tracker import`",
+        )
+    return Store(path)
+
+
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def check_date(value: str, what: str = "the date") -> str:
+    """A version's own date, strictly: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or a full ISO
+    8601 time (``2018-07-04T09:30:00+01:00``), each a real calendar date.
+
+    >>> check_date("2018-07-04")
+    '2018-07-04'
+
+    Raises:
+        BadInput: anything else (``2018-13-45``, ``04/07/2018``, ``last week``).
+    """
+    text = (value or "").strip()
+    ok = False
+    if _ISO_DATE.fullmatch(text):
+        parts = [int(x) for x in text.split("-")] + [1, 1]
+        try:
+            ok = parts[0] >= 1 and bool(datetime(parts[0], parts[1], parts[2]))
+        except ValueError:
+            ok = False
+    elif _ISO_TIME.fullmatch(text):
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+            ok = True
+        except ValueError:
+            ok = False
+    if not ok:
+        raise BadInput(
+            f"{what} {value!r} is not a valid date", None,
+            "give a real date as YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 time such as 2018-07-04T09:30:00Z",
+        )
+    return text
 
 
 def sha1_b32(data: bytes) -> str:
@@ -468,7 +519,10 @@ class Store:
         Raises:
             NotFound: no such document or version.
         """
-        name, _, spec = ref.partition("@")
+        name, at, spec = ref.partition("@")
+        if at and not spec.strip():
+            raise BadInput(f"{ref!r} names no version", "nothing follows the @",
+                           f"use {name}@N, {name}@latest, {name}@previous or {name}@LABEL (or {name} alone for the latest)")
         spec = spec.strip() or "latest"
         versions = self.chronological(name)
         if not versions:

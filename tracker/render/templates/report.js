@@ -16,6 +16,7 @@
   var edBtn = document.getElementById("t-editorial");
   var sbsBtn = document.getElementById("t-sbs");
   var articles = Array.prototype.slice.call(document.querySelectorAll("article.change"));
+  var groups = Array.prototype.slice.call(document.querySelectorAll("details.term-group"));
   var sevBoxes = Array.prototype.slice.call(form.querySelectorAll("input[name=sev]"));
   var texts = {};
   articles.forEach(function (a) { texts[a.id] = a.textContent.replace(/\s+/g, " ").toLowerCase(); });
@@ -53,6 +54,13 @@
     if (st.q) { parts.push("“" + q.value.trim() + "”"); }
     status.textContent = "Showing " + shown + " of " + total + " change" + (total === 1 ? "" : "s") + (parts.length ? " (" + parts.join(", ") + ")" : "");
     empty.hidden = shown !== 0 || total === 0;
+    // Terminology-only groups: hidden when nothing in them matches; opened when a
+    // filter the reader set (tag, role, search) matches something inside.
+    groups.forEach(function (g) {
+      var inside = Array.prototype.filter.call(g.querySelectorAll("article.change"), function (a) { return !a.hidden; }).length;
+      g.hidden = inside === 0;
+      if (inside && (st.tag || st.role || st.q)) { g.open = true; }
+    });
     var ed = editorialShown();
     if (note) { note.hidden = false; }
     if (edBtn) {
@@ -105,6 +113,10 @@
   function reveal() {
     var id = decodeURIComponent(location.hash.slice(1));
     var a = id && document.getElementById(id);
+    if (a && a.classList.contains("change") && a.parentNode && a.parentNode.tagName === "DETAILS") {
+      a.parentNode.open = true;
+      if (!a.hidden) { a.scrollIntoView({ block: "start" }); }
+    }
     if (!a || !a.classList.contains("change") || !a.hidden) { return; }
     var c = byId[id];
     if (c.severity === "none") { sevBox("none").checked = true; }
