@@ -110,6 +110,11 @@ class VersionInfo:
         return d
 
 
+def _first_words(text: str, n: int = 6) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
 @dataclass(frozen=True)
 class Unit:
     """One alignable piece of a document: a heading, a numbered paragraph, a list item."""
@@ -132,14 +137,27 @@ class Unit:
 
     @property
     def path_str(self) -> str:
-        """Where the unit stands: ``Chapter 1 > Assessment > 62``."""
+        """Where the unit stands, as a printed copy shows it: the heading trail, then the
+        paragraph number (``Chapter 1 > Assessment > 62``), a heading's own text,
+        ``table row “first cell”``, ``list item “first words…”``, or the first words of an
+        unnumbered paragraph. Never its position in the parse, which no reader can find.
+
+        >>> Unit(kind="paragraph", text="Decision | Within one day", norm="", path=("Ch 4",), index=82).path_str
+        'Ch 4 > table row “Decision”'
+        >>> Unit(kind="paragraph", text="Some words.", norm="", path=("Ch 1",), number="62", index=70).path_str
+        'Ch 1 > 62'
+        """
         parts = list(self.path)
         if self.kind == "heading":
             parts.append(self.text)
         elif self.number:
             parts.append(self.number)
+        elif self.kind == "list_item":
+            parts.append(f"list item “{_first_words(self.text)}”")
+        elif " | " in self.text:
+            parts.append(f"table row “{_first_words(self.text.split(' | ')[0], 10)}”")
         else:
-            parts.append(f"¶{self.index + 1}")
+            parts.append(f"“{_first_words(self.text)}”")
         return " > ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:

@@ -66,11 +66,14 @@ def print_summary(report: Report, out=None) -> None:
     t.add_row(f"{s.units_old}/{s.units_new}", str(s.unchanged), *(str(s.by_kind.get(k, 0)) for k in ("added", "deleted", "modified", "moved")))
     console.print(t)
     if s.by_tag:
+        from tracker.render._common import changes_by_tag
+
         t2 = Table(show_header=True, header_style="bold")
         t2.add_column("tag")
-        t2.add_column("count", justify="right")
-        for k, v in s.by_tag.items():
-            t2.add_row(k, str(v))
+        t2.add_column("changes", justify="right")
+        t2.add_column("tags", justify="right")
+        for k, (changes, tags) in changes_by_tag(report).items():
+            t2.add_row(k, str(changes), str(tags))
         console.print(t2)
     sev = ", ".join(f"{k} {v}" for k, v in s.by_severity.items() if v)
     console.print(f"severity: {sev or 'none'}")
