@@ -274,7 +274,7 @@ def test_store_cli_history_failure_says_run_history_again(tracker_env, http_serv
     assert r.exit_code == 1, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "HTTP 503" in lines[0], r.stderr
-    assert "run history again" in lines[0] and "run fetch again" not in lines[0]
+    assert "run history again" in lines[0] and "fetch" not in lines[0].split("To fix:")[-1]
 
 
 def test_store_cli_history_years_in_order(tracker_env) -> None:

@@ -379,8 +379,8 @@ def history(ctx: click.Context, name: str, archive: str, from_: str | None, to: 
 
 
 def _rerun_history(text: str | None) -> str | None:
-    """The HTTP client's advice names ``fetch``; here the command to run again is history."""
-    return text.replace("run fetch again", "run history again") if text else text
+    """The HTTP client's advice says "try again"; here the command to run again is history."""
+    return text.replace("try again", "run history again") if text else text
 
 
 # --- feed ------------------------------------------------------------------------

@@ -357,7 +357,7 @@ class HttpClient:
                     f"{who} did not answer in time", f"no response within {s.read_timeout:g} s, after {s.retries} retries",
                     "try again later, or raise GUIDANCE_TRACKER_HTTP_TIMEOUT",
                 ) from None
-            raise FetchError(f"{who} could not be fetched", _reason(e), "check the URL and the network, then run fetch again") from None
+            raise FetchError(f"{who} could not be fetched", _reason(e), "check the URL and the network, then try again") from None
 
     def _status_error(self, url: str, resp: requests.Response, hdrs: dict[str, str]) -> HttpStatusError:
         snippet = _snippet(resp)
@@ -369,7 +369,7 @@ class HttpClient:
         elif code in (401, 403, 405):
             fix = "the site refuses scripted requests; try later, or import a copy you downloaded with `guidance-tracker import`"
         elif code == 429 or code >= 500:
-            fix = "the server is busy or failing; run fetch again later"
+            fix = "the server is busy or failing; try again later"
         else:
             fix = "check the URL"
         tried = f" after {self.settings.retries} retries" if code in _RETRY_STATUSES and self.settings.retries else ""
@@ -410,12 +410,12 @@ class HttpClient:
                     raise too_big
         except requests.RequestException as e:
             raise FetchError(
-                f"{url} was cut off after {len(buf)} bytes", _reason(e), "run fetch again; nothing was stored",
+                f"{url} was cut off after {len(buf)} bytes", _reason(e), "try again; nothing was stored",
             ) from None
         if declared is not None and not hdrs.get("content-encoding") and len(buf) < declared:
             raise FetchError(
                 f"{url} was cut off after {len(buf)} of {declared} bytes", "the connection closed early",
-                "run fetch again; nothing was stored",
+                "try again; nothing was stored",
             )
         return bytes(buf)
 

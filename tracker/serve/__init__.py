@@ -114,17 +114,17 @@ def metadata() -> dict[str, Any]:
                     "_sqlite_migrations": {"hidden": True},
                 },
                 "queries": {
-                    "all_documents": {"title": "Documents", "description": "Each tracked document, its versions and the date of the newest.", "sql": _SQL_DOCUMENTS.strip()},
+                    "all_documents": {"title": "Documents", "description": "Each tracked document, its versions and the date of the newest.", "sql": _SQL_DOCUMENTS.strip(), "hide_sql": True},
                     "document_versions": {
-                        "title": "Versions of a document", "sql": _SQL_VERSIONS.strip(),
+                        "title": "Versions of a document", "sql": _SQL_VERSIONS.strip(), "hide_sql": True,
                         "description": "Give a document name: its versions, oldest first, with the publisher's change notes and a link to the comparison with the version before (when one is stored).",
                     },
-                    "all_comparisons": {"title": "Comparisons", "description": "Stored comparisons, newest first, with links to the full report and to their changes.", "sql": _SQL_COMPARISONS.strip()},
+                    "all_comparisons": {"title": "Comparisons", "description": "Stored comparisons, newest first, with links to the full report and to their changes.", "sql": _SQL_COMPARISONS.strip(), "hide_sql": True},
                     "find_changes": {
-                        "title": "Changes", "sql": _SQL_CHANGES.strip(),
+                        "title": "Changes", "sql": _SQL_CHANGES.strip(), "hide_sql": True,
                         "description": "Every change, filterable by tag (e.g. ROLE_REMOVED), severity (high, medium, low, none), role (e.g. manager) and comparison id; leave a box empty to match all. Each row links to its redline.",
                     },
-                    "tag_counts": {"title": "Tags by type", "description": "How many changes carry each tag, linking to those changes.", "sql": _SQL_TAG_COUNTS.strip()},
+                    "tag_counts": {"title": "Tags by type", "description": "How many changes carry each tag, linking to those changes.", "sql": _SQL_TAG_COUNTS.strip(), "hide_sql": True},
                 },
             }
         },
