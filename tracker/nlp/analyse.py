@@ -110,6 +110,8 @@ def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> s
     role = pack.roles.get(span.label_)
     if role is None or role.cls == "subject":
         return "none"
+    if _quoted(span):
+        return "none"  # part of a quoted title: 'the advice "... for practitioners"'
     doc = span.doc
     nxt = doc[span.end] if span.end < len(doc) else None
     if nxt is not None and nxt.text in _POSSESSIVE:
@@ -131,6 +133,22 @@ def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> s
         if nxt is not None and (nxt.lower_ in _MODIFIED_NOUNS or _in_spans(nxt, role_spans) is not None):
             return "modifier"
     return "actor"
+
+
+def _quoted(span: Span) -> bool:
+    """Inside quotation marks (a document's title, a quoted phrase): named, not acting.
+
+    Straight double quotes count by parity, curly quotes by balance; straight single
+    quotes are apostrophes too often to count.
+    """
+    text = span.doc.text
+    before = text[: span.start_char]
+    after = text[span.end_char:].lstrip()
+    if before.rstrip()[-1:] in ('"', "“", "‘") and after[:1] in ('"', "”", "’"):
+        return False  # the quote is the role word itself: a term defined or renamed
+    if before.count('"') % 2 == 1:
+        return True
+    return before.count("“") > before.count("”") or before.count("‘") > before.count("’")
 
 
 _CO_ACTOR_PREPS = {"with", "alongside", "beside"}
