@@ -83,11 +83,15 @@ def print_summary(report: Report, out=None) -> None:
         console.print(f"  [{c.impact.severity}] {u.path_str if u else c.id}: {c.impact.summary}", markup=False)
 
 
-def _formats(value: tuple[str, ...]) -> list[str]:
+def formats_of(value: tuple[str, ...]) -> list[str]:
+    """``--format`` values, repeated or comma-separated, lower-cased, first mention first."""
     out: list[str] = []
     for v in value:
-        out += [f.strip() for f in v.split(",") if f.strip()]
-    return out
+        out += [f.strip().lower() for f in v.split(",") if f.strip()]
+    return list(dict.fromkeys(out))
+
+
+_formats = formats_of
 
 
 @cli.command()

@@ -7,14 +7,9 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
+from tracker.cli.compare import formats_of as _formats
 from tracker.errors import BadInput
 
-
-def _formats(value: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for v in value:
-        out += [f.strip() for f in v.split(",") if f.strip()]
-    return out
 
 
 @cli.command()

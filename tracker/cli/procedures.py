@@ -8,16 +8,11 @@ from pathlib import Path
 import click
 
 from tracker.cli import cli
+from tracker.cli.compare import formats_of as _formats
 from tracker.cli.jobs import engine_options
 from tracker.errors import BadInput, ExitStatus
 from tracker.models import SEVERITIES, ProceduresReport
 
-
-def _formats(value: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for v in value:
-        out += [f.strip().lower() for f in v.split(",") if f.strip()]
-    return list(dict.fromkeys(out))
 
 
 def fail_status(report: ProceduresReport, fail_on: str | None) -> int:

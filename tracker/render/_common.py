@@ -592,20 +592,11 @@ def _pieces(change: Change) -> tuple[Piece, ...]:
     return tuple(out)
 
 
-_TABLE_CELL = " | "
-"""How the ingest stage joins the cells of a table row into one paragraph."""
-
-
-def _first_words(text: str, n: int = 6) -> str:
-    words = text.split()
-    return " ".join(words[:n]) + ("…" if len(words) > n else "")
-
-
 def unit_where(u: Unit | None) -> str:
     """Where a unit stands, for a reader: the heading trail, then the printed paragraph
     number (``Chapter 1 > Assessment > 62``), a heading's own text, ``table row “first
-    cell”``, ``list item “first words…”``, or the heading trail alone for an unnumbered
-    paragraph. Never the unit's position in the parse (``¶83``), which no printed copy shows.
+    cell”``, ``list item “first words…”``, or an unnumbered paragraph's first words
+    (``Unit.path_str``). Never the unit's position in the parse, which no printed copy shows.
 
     >>> unit_where(Unit(kind="paragraph", text="Decision | Within one day | Social worker", norm="", path=("Chapter 4", "Timescales"), index=82))
     'Chapter 4 > Timescales > table row “Decision”'
@@ -616,18 +607,7 @@ def unit_where(u: Unit | None) -> str:
     """
     if u is None:
         return ""
-    parts = list(u.path)
-    if u.kind == "heading":
-        parts.append(u.text)
-    elif u.number:
-        parts.append(u.number)
-    elif u.kind == "list_item":
-        parts.append(f"list item “{_first_words(u.text)}”")
-    elif _TABLE_CELL in u.text:
-        parts.append(f"table row “{_first_words(u.text.split(_TABLE_CELL)[0], 10)}”")
-    elif not parts:
-        parts.append(f"opening text “{_first_words(u.text)}”")
-    return " > ".join(parts)
+    return u.path_str
 
 
 def _trail(change: Change) -> tuple[str, ...]:
