@@ -238,3 +238,119 @@ def test_tag_role_inside_a_quoted_title_is_not_an_actor(model) -> None:
     got = tags_of('In this guidance, "professionals" means anyone who works with children.',
                   'In this guidance, "practitioners" means anyone who works with children.', model=model)
     assert [t.type for t in got] == ["TERMINOLOGY"]
+
+
+# --- blind cases 2 (see tests/eval/blind_cases_2.jsonl); each in other wording ---
+
+
+def test_tag_single_quotes_tell_quotation_from_apostrophe() -> None:
+    from tracker.nlp.analyse import single_quoted_ranges
+
+    assert single_quoted_ranges("the children's social worker") == []
+    assert single_quoted_ranges("parents' views should be sought") == []
+    assert single_quoted_ranges("the children’s social worker and carers’ views") == []
+    text = "see 'Information sharing: advice for practitioners' (2018)."
+    ((a, b),) = single_quoted_ranges(text)
+    assert text[a:b + 1] == "'Information sharing: advice for practitioners'"
+    (c,) = single_quoted_ranges("read ‘Working together’ and carers’ guidance")
+    assert c == (5, 22)
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_role_in_a_single_quoted_title_is_not_an_actor(model) -> None:
+    old = "Schools should follow 'Safeguarding guidance for designated safeguarding leads and headteachers' when they review policy."
+    new = "Schools should follow the department's safeguarding guidance when they review policy."
+    assert [t.type for t in tags_of(old, new, model=model)] == ["EDITORIAL"]
+    # apostrophes are not quotes: possessive and plural possessive roles still count
+    got = tags_of("The children's social worker must visit the family.", "The children's social worker should visit the family.", model=model)
+    assert [(t.type, t.from_modal, t.to_modal) for t in got] == [("OBLIGATION_WEAKENED", "must", "should")]
+    got = tags_of("Parents' views should be recorded by the social worker.", "Parents' views should be recorded by the team manager.", model=model)
+    assert [(t.type, t.from_role, t.to_role) for t in got] == [("ROLE_REPLACED", "social_worker", "manager")]
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_roles_named_as_examples_are_not_parties(model) -> None:
+    pairs = [
+        ("Concerns may come from any adult who knows the family (for instance, a GP).",
+         "Concerns may come from any adult who knows the family (for instance, a teacher)."),
+        ("Anyone who sees an injury, such as a nurse, should record it.",
+         "Anyone who sees an injury, such as a social worker, should record it."),
+        ("A key worker (e.g. a health visitor, a nurse or a teacher) should be named for the family.",
+         "A key worker (e.g. a family support worker or a social worker) should be named for the family."),
+        ("Any agency, including the police, may make a referral.", "Any agency, including schools, may make a referral."),
+    ]
+    for old, new in pairs:
+        assert [t.type for t in tags_of(old, new, model=model)] == ["EDITORIAL"], old
+    # the group the examples illustrate is still the actor
+    got = tags_of("Staff, such as teachers, should report concerns.", "Managers, such as teachers, should report concerns.", model=model)
+    assert [(t.type, t.from_role, t.to_role) for t in got] == [("ROLE_REPLACED", "staff", "manager")]
+    # a role after the example list has ended is an actor again
+    got = tags_of("In settings such as schools, the designated safeguarding lead should act.", "In settings such as schools, the headteacher should act.", model=model)
+    assert [t.type for t in got] == ["ROLE_REPLACED"]
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_equal_frequencies_are_editorial(model) -> None:
+    same = [
+        ("every three months", "quarterly"), ("at least once a year", "at least every twelve months"),
+        ("every two weeks", "fortnightly"), ("each week", "weekly"), ("termly", "once a term"),
+        ("every six months", "six-monthly"), ("every day", "daily"),
+    ]
+    for a, b in same:
+        got = tags_of(f"The plan should be reviewed {a} by the team.", f"The plan should be reviewed {b} by the team.", model=model)
+        assert [t.type for t in got] == ["EDITORIAL"], (a, b)
+    for a, b in [("weekly", "every two weeks"), ("termly", "every three months"), ("annually", "every six months")]:
+        got = tags_of(f"The plan should be reviewed {a} by the team.", f"The plan should be reviewed {b} by the team.", model=model)
+        assert [t.type for t in got] == ["TIMESCALE_CHANGED"], (a, b)
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_deadline_wordings_with_the_same_period_are_editorial(model) -> None:
+    same = [
+        ("not later than 45 working days from the referral", "within 45 working days of the referral"),
+        ("no more than ten days after the meeting", "within 10 days of the meeting"),
+        ("by the end of the next working day", "no later than the end of the next working day"),
+        ("up to three months after the decision", "within three months of the decision"),
+    ]
+    for a, b in same:
+        got = tags_of(f"The assessment must be completed {a}.", f"The assessment must be completed {b}.", model=model)
+        assert [t.type for t in got] == ["EDITORIAL"], (a, b)
+    got = tags_of("The assessment must be completed no later than 10 working days after the visit.", "The assessment must be completed within 15 working days of the visit.", model=model)
+    assert [t.type for t in got] == ["TIMESCALE_CHANGED"]
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_vague_promptness_is_one_value(model) -> None:
+    for a, b in [("promptly", "without undue delay"), ("as soon as possible", "at the earliest opportunity"), ("immediately", "as soon as practicable")]:
+        got = tags_of(f"The school should tell the parents {a}.", f"The school should tell the parents {b}.", model=model)
+        assert [t.type for t in got] == ["EDITORIAL"], (a, b)
+    (t,) = tags_of("The school should tell the parents as soon as possible.", "The school should tell the parents within two working days.", model=model)
+    assert t.type == "TIMESCALE_CHANGED" and t.from_ == "as soon as possible" and t.to == "within two working days"
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_inspector_will_is_a_duty(model) -> None:
+    got = tags_of("Ofsted inspectors will speak to children during the visit.", "Ofsted inspectors may speak to children during the visit.", model=model)
+    assert [(t.type, t.from_modal, t.to_modal) for t in got] == [("OBLIGATION_WEAKENED", "must", "may")]
+    got = tags_of("The lead inspector will review case files.", "The lead inspector should review case files.", model=model)
+    assert [(t.type, t.from_modal, t.to_modal) for t in got] == [("OBLIGATION_WEAKENED", "must", "should")]
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_one_oversight_mechanism_for_another_is_removed_and_added(model) -> None:
+    got = tags_of("Case files should be checked in supervision.", "Case files should be checked through quality assurance.", model=model)
+    assert sorted((t.type, t.mechanism) for t in got) == [("OVERSIGHT_ADDED", "quality assurance"), ("OVERSIGHT_REMOVED", "supervision")]
+    # the same mechanism reworded is no change
+    got = tags_of("Closure decisions must be signed off by the team.", "Closure decisions must have sign-off from the team.", model=model)
+    assert not [t for t in got if t.type.startswith("OVERSIGHT")]
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_list_of_duty_holders_split_or_merged_compares_each_role(model) -> None:
+    got = tags_of("The school and the health visitor should share the plan.", "The school should share the plan and the health visitor may share it too.", model=model)
+    assert [(t.type, t.from_modal, t.to_modal, t.actor) for t in got if t.type.startswith("OBLIGATION")] == [("OBLIGATION_WEAKENED", "should", "may", "health_visitor")]
+    got = tags_of("The nurse must attend the meeting and the GP should attend it.", "The nurse and the GP must attend the meeting.", model=model)
+    assert [(t.type, t.from_modal, t.to_modal) for t in got if t.type.startswith("OBLIGATION")] == [("OBLIGATION_STRENGTHENED", "should", "must")]
+    # a further duty of the same holder is not a change of strength
+    got = tags_of("The social worker must visit the child.", "The social worker must visit the child and should record the visit.", model=model)
+    assert not [t for t in got if t.type.startswith("OBLIGATION")]

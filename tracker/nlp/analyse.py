@@ -45,10 +45,34 @@ _MONTHS = {"month": 1, "year": 12}
 _NON_CALENDAR = {"working", "school", "business", "clear"}
 
 
+_FREQUENCY = {
+    "annually": ["year"], "yearly": ["year"], "biannually": ["6", "month"], "bi-annually": ["6", "month"],
+    "half-yearly": ["6", "month"], "quarterly": ["3", "month"], "monthly": ["month"], "fortnightly": ["2", "week"],
+    "weekly": ["week"], "daily": ["day"], "termly": ["term"],
+}
+_EVERY = {"each", "per"}
+_DEADLINE = re.compile(
+    r"^(?:(?:no|not) (?:later|more|longer) than(?: the end of)?|up to(?: a maximum of)?|(?:a )?maximum of"
+    r"|by the end of|before the end of|within a maximum of)\s+"
+)
+_VAGUE = re.compile(
+    r"^(?:immediately|promptly|urgently|forthwith|swiftly|quickly|straight ?away|at once|without (?:undue )?delay"
+    r"|as (?:soon|quickly) as (?:is )?(?:possible|(?:reasonably )?practicable)|at the earliest (?:possible )?opportunity"
+    r"|as a matter of urgency|in a timely (?:manner|way|fashion))$"
+)
+PROMPTLY = "promptly"
+"""The one value of every vague call for promptness ("without delay", "as soon as
+reasonably practicable", "immediately"): none of them is a time limit, so one is never
+a change from another; a definite limit in place of one is."""
+
+
 def normalise_timescale(text: str) -> str:
     """Comparable form of a timescale: numbers as digits, units singular, and calendar
     durations in one unit (hours; months for months and years), so that equal periods
     compare equal. Working, school and business days are not calendar days and stay apart.
+    Frequencies read as "every" a period ("annually" = "every 12 months" = "once a
+    year"; a term is its own unit); deadline wordings ("no later than", "up to", "by
+    the end of") read as "within"; vague promptness is one value, ``PROMPTLY``.
 
     >>> normalise_timescale("within one working day") == normalise_timescale("Within 1 working days")
     True
@@ -56,14 +80,47 @@ def normalise_timescale(text: str) -> str:
     True
     >>> normalise_timescale("within one working day") == normalise_timescale("within one day")
     False
+    >>> normalise_timescale("at least every 12 months") == normalise_timescale("at least annually")
+    True
+    >>> normalise_timescale("no later than 20 working days") == normalise_timescale("within 20 working days")
+    True
+    >>> normalise_timescale("without delay") == normalise_timescale("as soon as reasonably practicable")
+    True
     """
+    low = " ".join(re.findall(r"[\w'’-]+", text.lower().replace("’", "'")))
+    if _VAGUE.match(low):
+        return PROMPTLY
+    low = _DEADLINE.sub("within ", low)
+    text = low
     words = re.findall(r"[\w-]+", text.lower())
     out: list[str] = []
     for w in words:
         if w == "the":
             continue
+        m = re.fullmatch(r"([\w]+)-(monthly|weekly|yearly|daily)", w)
+        if m:  # "six-monthly" = every six months
+            out += [_NUMBER_WORDS.get(m.group(1), m.group(1)), {"monthly": "month", "weekly": "week", "yearly": "year", "daily": "day"}[m.group(2)]]
+            if len(out) < 3 or out[-3] != "every":
+                out.insert(len(out) - 2, "every")
+            continue
+        if w in _FREQUENCY:
+            if not out or out[-1] != "every":
+                out.append("every")
+            out += _FREQUENCY[w]
+            continue
         w = _NUMBER_WORDS.get(w, w)
         w = _UNIT_SINGULAR.get(w, w)
+        if w in _EVERY or (w == "1" and out and out[-1] == "once"):
+            w = "every"  # "each week", "once a week" = "every week"
+            if out and out[-1] == "once":
+                out.pop()
+        if w == "every" and out and out[-1] == "once":
+            out.pop()  # "once every"
+        if w == "quarter":
+            out += ["3", "month"]
+            continue
+        if w == "term" and out and out[-1] == "1":
+            out.pop()
         out.append(w)
     res: list[str] = []
     k = 0
@@ -93,6 +150,10 @@ def normalise_timescale(text: str) -> str:
             res.append(f"{_HOURS[w]}h")  # "within a day" after number words, "each week"
             k += 1
             continue
+        elif w in _MONTHS and not (res and res[-1] in _NON_CALENDAR):
+            res.append(f"{_MONTHS[w]}mo")  # "every year", "each month"
+            k += 1
+            continue
         res.append(w)
         k += 1
     return " ".join(res)
@@ -112,6 +173,8 @@ def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> s
         return "none"
     if _quoted(span):
         return "none"  # part of a quoted title: 'the advice "... for practitioners"'
+    if _in_example(span, role_spans):
+        return "none"  # "(e.g. a teacher)", ", such as a teacher,": an illustration, not a party
     doc = span.doc
     nxt = doc[span.end] if span.end < len(doc) else None
     if nxt is not None and nxt.text in _POSSESSIVE:
@@ -138,17 +201,97 @@ def _standing(span: Span, role_spans: list[Span], pack: Pack, parsed: bool) -> s
 def _quoted(span: Span) -> bool:
     """Inside quotation marks (a document's title, a quoted phrase): named, not acting.
 
-    Straight double quotes count by parity, curly quotes by balance; straight single
-    quotes are apostrophes too often to count.
+    Straight double quotes count by parity, curly double quotes by balance; single
+    quotes (straight or curly) by ``single_quoted_ranges``, which tells quotation marks
+    from apostrophes ("the children's social worker", "parents' views").
     """
     text = span.doc.text
     before = text[: span.start_char]
     after = text[span.end_char:].lstrip()
-    if before.rstrip()[-1:] in ('"', "“", "‘") and after[:1] in ('"', "”", "’"):
+    if before.rstrip()[-1:] in ('"', "“", "‘", "'") and after[:1] in ('"', "”", "’", "'"):
         return False  # the quote is the role word itself: a term defined or renamed
     if before.count('"') % 2 == 1:
         return True
-    return before.count("“") > before.count("”") or before.count("‘") > before.count("’")
+    if before.count("“") > before.count("”"):
+        return True
+    return any(a < span.start_char and span.end_char <= b for a, b in single_quoted_ranges(text))
+
+
+_OPEN_BEFORE = set("([{/—–-")
+_CLOSE_AFTER = set(".,;:!?)]}/—–-")
+
+
+def single_quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges ``(open, close)`` quoted in single quotes, straight or curly.
+
+    An opening quote follows the start, a space or a bracket and comes before a
+    non-space; a closing quote follows a non-space and comes before a space,
+    punctuation or the end. An apostrophe inside a word ("children's") is neither, and a
+    plural possessive ("parents' views") closes nothing when no quote is open.
+
+    >>> single_quoted_ranges("read 'Roles of the director of children's services' (2013)")
+    [(5, 50)]
+    >>> single_quoted_ranges("the children's social worker and parents' views")
+    []
+    """
+    out: list[tuple[int, int]] = []
+    start = -1
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch not in ("'", "\u2018", "\u2019"):
+            continue
+        prev = text[i - 1] if i else ""
+        nxt = text[i + 1] if i + 1 < n else ""
+        if start < 0:
+            if ch != "\u2019" and (not prev or prev.isspace() or prev in _OPEN_BEFORE) and nxt and not nxt.isspace():
+                start = i
+        elif ch != "\u2018" and prev and not prev.isspace() and (not nxt or nxt.isspace() or nxt in _CLOSE_AFTER):
+            out.append((start, i))
+            start = -1
+    return out
+
+
+_EXAMPLE_INTRO = (("for", "example"), ("for", "instance"), ("such", "as"), ("e.g.",), ("eg",), ("e.g",), ("including",))
+_EXAMPLE_OPENERS = {"(", ",", "[", "\u2014", "\u2013", "-", "--"}
+_EXAMPLE_ITEM_STARTS = {"and", "or", "a", "an", "the", "any", "another", "other", "their", "its", "his", "her", "your"}
+
+
+def _in_example(span: Span, role_spans: list[Span]) -> bool:
+    """Is the role named only as an example, in a phrase set off by a bracket, comma or
+    dash and introduced by "e.g.", "for example", "for instance", "such as" or
+    "including" ("anyone in contact with the child (e.g. a teacher)", "a lead practitioner
+    (for example, a teacher or a GP)", "Professionals, such as teachers, must report")?
+
+    Walks back from the role through the example list (items joined by commas, "and",
+    "or") to the introducer; a closing bracket, a clause mark or a modal on the way means
+    the role stands outside any example.
+    """
+    doc = span.doc
+    modal_at = {i for m in doc.spans.get(MODALS, []) for i in range(m.start, m.end)}
+    sent_start = span.sent.start if doc.has_annotation("SENT_START") else 0
+    k = span.start - 1
+    nxt_modal = span.end in modal_at or (span.end + 1 in modal_at and doc[span.end].is_alpha)
+    while k >= sent_start and span.start - k <= 30:
+        tok = doc[k]
+        low = tok.lower_
+        for intro in _EXAMPLE_INTRO:
+            a = k - len(intro) + 1
+            if a >= sent_start and tuple(t.lower_ for t in doc[a:k + 1]) == intro:
+                prev = doc[a - 1].text if a - 1 >= sent_start else ""
+                # "such as" needs no comma ("staff such as teachers"); the rest are set off
+                return prev in _EXAMPLE_OPENERS or (intro == ("such", "as") and a > sent_start)
+        if low in (")", "]", ";", ":", ".", "(", "[") or k in modal_at:
+            return False
+        if low == ",":
+            nxt = doc[k + 1]
+            after_intro = any(
+                k - len(i) >= sent_start and tuple(t.lower_ for t in doc[k - len(i):k]) == i for i in _EXAMPLE_INTRO
+            )
+            if not after_intro:
+                if nxt_modal or (nxt.lower_ not in _EXAMPLE_ITEM_STARTS and _in_spans(nxt, role_spans) is None):
+                    return False  # "such as schools, the DSL should": the list has ended
+        k -= 1
+    return False
 
 
 _CO_ACTOR_PREPS = {"with", "alongside", "beside"}

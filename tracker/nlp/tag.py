@@ -311,7 +311,7 @@ def _modals(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str
         else:
             rest_o.append(m)
     pairs += list(zip(rest_o, left_n))
-    tags = []
+    tags = _split_bindings(o, n, pairs, base)
     reversible = _negations(o.text) != _negations(n.text)
     for a, b in pairs:
         sa, sb = STRENGTH[a.value], STRENGTH[b.value]
@@ -321,7 +321,66 @@ def _modals(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str
         if sa == sb:
             continue
         t = "OBLIGATION_WEAKENED" if sb < sa else "OBLIGATION_STRENGTHENED"
-        tags.append(Tag(type=t, from_modal=a.value, to_modal=b.value, actor=a.actor or b.actor, old_span=a.text, new_span=b.text, rule=f"modals/{a.rule}->{b.rule}", **base))
+        # of a list of holders ("A and B should"), the one the new modal binds ("B may")
+        actor = b.actor if b.actor and b.actor in _bound(o, a) else (a.actor or b.actor)
+        tags.append(Tag(type=t, from_modal=a.value, to_modal=b.value, actor=actor, old_span=a.text, new_span=b.text, rule=f"modals/{a.rule}->{b.rule}", **base))
+    return tags
+
+
+_JOINERS = {"and", "or", "the", "a", "an", "their", "its", "both", "also", "all", "each", "every", "any"}
+
+
+def _bound(s: Sentence, m: Mention) -> set[str]:
+    """Roles a modal binds as a list of subjects: its actor and the roles joined to it
+    before the modal by "and", "or" or commas ("The local authority and the police must")."""
+    if m.actor is None:
+        return set()
+    out = set()
+    for r in s.of("role"):
+        if not r.accountable or r.end > m.start:
+            continue
+        gap = s.text[r.end:m.start]
+        for x in s.of("role"):
+            if r.end <= x.start and x.end <= m.start:
+                gap = gap.replace(x.text, " ")
+        if all(w in _JOINERS for w in re.findall(r"[\w’']+", gap.lower())):
+            out.add(r.value)
+    return out if m.actor in out else set()
+
+
+def _split_bindings(o: Sentence, n: Sentence, pairs: list[tuple[Mention, Mention]], base: dict[str, str]) -> list[Tag]:
+    """A list of duty holders split into clauses, or clauses merged into a list ("The
+    local authority and the police must attend" -> "The local authority must attend and
+    the police should attend"): a modal found on one side only is compared, role by
+    role, with the modal that bound the same role on the other side."""
+    mo, mn = o.of("modal"), n.of("modal")
+    paired_o = {id(a) for a, _ in pairs}
+    paired_n = {id(b) for _, b in pairs}
+    bo = [(a, _bound(o, a)) for a in mo]
+    bn = [(b, _bound(n, b)) for b in mn]
+    found: list[tuple[Mention, Mention, str]] = []
+    for b, roles in bn:
+        if id(b) in paired_n:
+            continue
+        for r in sorted(roles):
+            a = next((a for a, ra in bo if r in ra and id(a) in paired_o), None)
+            if a is not None:
+                found.append((a, b, r))
+    for a, roles in bo:
+        if id(a) in paired_o:
+            continue
+        for r in sorted(roles):
+            b = next((b for b, rb in bn if r in rb and id(b) in paired_n), None)
+            if b is not None:
+                found.append((a, b, r))
+    tags, seen = [], set()
+    for a, b, r in found:
+        sa, sb = STRENGTH[a.value], STRENGTH[b.value]
+        if sa == sb or a.negated != b.negated or (id(a), id(b)) in seen:
+            continue
+        seen.add((id(a), id(b)))
+        t = "OBLIGATION_WEAKENED" if sb < sa else "OBLIGATION_STRENGTHENED"
+        tags.append(Tag(type=t, from_modal=a.value, to_modal=b.value, actor=r, old_span=a.text, new_span=b.text, rule=f"modals/list-split/{a.rule}->{b.rule}", **base))
     return tags
 
 
@@ -361,17 +420,18 @@ def _oversight(o: Sentence, n: Sentence, hs: list[Hunk], base: dict[str, str]) -
     oo, on_ = o.of("oversight"), n.of("oversight")
     D = _surplus(oo, on_, hs, "old")
     I = _surplus(on_, oo, hs, "new")
-    # one mechanism reworded as another in the same place is still oversight
-    shared = {h for _, h in D} & {h for _, h in I}
+    # one mechanism in place of another ("in supervision" -> "through audit") is two
+    # changes: the old one stops being required, the new one starts (rewordings of one
+    # mechanism share its value and cancel in the counts above)
     tags, seen = [], set()
     for m, h in D:
-        if h in shared or m.value in seen:
+        if m.value in seen:
             continue
         seen.add(m.value)
         tags.append(Tag(type="OVERSIGHT_REMOVED", mechanism=m.value, old_span=m.text, new_span=None, rule=f"oversight/deleted/{m.rule}", **base))
     seen = set()
     for m, h in I:
-        if h in shared or m.value in seen:
+        if m.value in seen:
             continue
         seen.add(m.value)
         tags.append(Tag(type="OVERSIGHT_ADDED", mechanism=m.value, old_span=None, new_span=m.text, rule=f"oversight/inserted/{m.rule}", **base))
