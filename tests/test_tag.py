@@ -354,3 +354,61 @@ def test_tag_list_of_duty_holders_split_or_merged_compares_each_role(model) -> N
     # a further duty of the same holder is not a change of strength
     got = tags_of("The social worker must visit the child.", "The social worker must visit the child and should record the visit.", model=model)
     assert not [t for t in got if t.type.startswith("OBLIGATION")]
+
+
+# --- abbreviations in brackets; sentences added to or deleted from a changed unit ---
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_bracketed_abbreviation_names_the_same_party(model) -> None:
+    old = ("The local authority must appoint an independent reviewing officer for every looked-after child. "
+           "The plan should be reviewed by the independent reviewing officer at each review.")
+    new = ("The local authority must appoint an independent reviewing officer (IRO) for every looked-after child. "
+           "The plan should be reviewed by the IRO at each review.")
+    assert [t.key for t in tags_of(old, new, model=model) if t.type != "EDITORIAL"] == []
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_bracketed_abbreviation_of_an_agency_is_not_a_second_party(model) -> None:
+    old = "The clinical commissioning group must fund the named nurse post."
+    new = "The clinical commissioning group (CCG) must fund the named nurse post."
+    assert [t.key for t in tags_of(old, new, model=model) if t.type != "EDITORIAL"] == []
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_abbreviation_does_not_hide_a_role_really_added(model) -> None:
+    old = "The team manager should review the plan every month."
+    new = "The team manager (TM) and the independent reviewing officer should review the plan every month."
+    keys = [t.key for t in tags_of(old, new, model=model)]
+    assert keys == [("ROLE_ADDED", "independent_reviewing_officer")]
+
+
+def test_tag_alias_span_takes_in_the_bracket() -> None:
+    (t,) = [t for t in tags_of("The nurse should attend.", "The nurse and the health visitor (HV) should attend.") if t.type == "ROLE_ADDED"]
+    assert t.role == "health_visitor" and t.new_span == "health visitor (HV)"
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_sentence_added_with_a_new_duty_holder_adds_the_role(model) -> None:
+    old = "The health visitor should offer a home visit. The visit should take place at home."
+    new = old + " The team manager must review every missed visit."
+    keys = {t.key for t in tags_of(old, new, model=model)}
+    assert keys == {("DUTY_ADDED",), ("ROLE_ADDED", "manager")}
+    (t,) = [t for t in tags_of(old, new, model=model) if t.type == "ROLE_ADDED"]
+    assert t.new_span == "team manager" and t.old_sentence is None and "missed visit" in t.new_sentence
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_sentence_deleted_with_its_only_duty_holder_removes_the_role(model) -> None:
+    old = "The social worker should visit the family. The principal social worker must check a sample of case files."
+    new = "The social worker should visit the family."
+    keys = {t.key for t in tags_of(old, new, model=model)}
+    assert keys == {("DUTY_REMOVED",), ("ROLE_REMOVED", "principal_social_worker")}
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_sentence_deleted_whose_holder_stays_named_removes_no_role(model) -> None:
+    # the teacher still acts in the unchanged sentence; the DSL was only the one told
+    old = "The teacher should write down the concern. The teacher must also pass it to the designated safeguarding lead."
+    new = "The teacher should write down the concern."
+    keys = {t.key for t in tags_of(old, new, model=model)}
+    assert keys == {("DUTY_REMOVED",)}

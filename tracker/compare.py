@@ -20,7 +20,7 @@ from tracker.ingest import parse_file, parse_text
 from tracker.ingest.normalise import norm
 from tracker.models import SEVERITIES, TAG_TYPES, Change, Document, Pack, Pair, Report, Sentence, Summary, Tag, ToolInfo
 from tracker.nlp import analyse_sentences, load_pipeline, role_counts, split_sentences
-from tracker.nlp.tag import duties, tag_unit_pair
+from tracker.nlp.tag import duties, match_sentences, tag_unit_pair
 from tracker.packs import load_pack
 
 __all__ = ["compare_documents", "compare_files", "compare_texts"]
@@ -87,6 +87,11 @@ def compare_documents(old: Document, new: Document, *, pack: Pack | str | os.Pat
                 k = norm(t)
                 parse_n.append(right[k] <= 0)
                 right[k] -= 1
+            # a sentence added or deleted inside the unit: whether its duty holder is
+            # named elsewhere in the other version needs the unchanged sentences too
+            _, gone, fresh = match_sentences([Sentence(text=t, start=o) for o, t in os_], [Sentence(text=t, start=o) for o, t in ns_])
+            if gone or fresh:
+                parse_o, parse_n = [True] * len(os_), [True] * len(ns_)
 
         def enqueue(sents: list[tuple[int, str]], flags: list[bool]) -> list[tuple[int, str, int]]:
             out = []

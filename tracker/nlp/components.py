@@ -8,6 +8,7 @@ to ``doc.spans``; ``to_disk`` writes the patterns it was built from.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -74,6 +75,35 @@ def plural_variants(phrase: str) -> list[str]:
     return [phrase, " ".join(words[:-1] + [_plural(last)])]
 
 
+_ALIAS = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9]s?")
+
+
+def is_alias(text: str) -> bool:
+    """Does ``text`` look like an abbreviation ("LADO", "ICBs", "DSL")?
+
+    >>> is_alias("ICBs"), is_alias("Ofsted"), is_alias("it")
+    (True, False, False)
+    """
+    return _ALIAS.fullmatch(text) is not None
+
+
+def _with_aliases(doc: Doc, spans: list[Span]) -> list[Span]:
+    """A role followed by its abbreviation in brackets ("the local authority designated
+    officer (LADO)", "Integrated care boards (ICBs)") names one party once: the span
+    takes in the bracket, and a role matched inside it is not a second mention."""
+    out: list[Span] = []
+    skip_to = -1
+    for s in spans:
+        if s.start < skip_to:
+            continue
+        e = s.end
+        if e + 2 < len(doc) and doc[e].text == "(" and doc[e + 2].text == ")" and is_alias(doc[e + 1].text):
+            s = Span(doc, s.start, e + 3, label=s.label_)
+            skip_to = e + 3
+        out.append(s)
+    return out
+
+
 class PackMatcher:
     """Find one kind of pack pattern (roles, modals, oversight or timescales) in a Doc."""
 
@@ -106,7 +136,8 @@ class PackMatcher:
         spans = [Span(doc, s, e, label=m) for m, s, e in self.phrase(doc)] if len(self.phrase) else []
         if len(self.matcher):
             spans += [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
-        return sorted(filter_spans(spans), key=lambda s: s.start)
+        found = sorted(filter_spans(spans), key=lambda s: s.start)
+        return _with_aliases(doc, found) if self.kind == "roles" else found
 
     def set_annotations(self, doc: Doc, spans: list[Span]) -> None:
         doc.spans[self.key] = spans

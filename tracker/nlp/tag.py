@@ -152,7 +152,33 @@ def tag_unit_pair(old: list[Sentence], new: list[Sentence], pack: Pack) -> list[
     fresh_s = [new[j] for j in fresh]
     tags += duties(gone_s, added=False) + _oversight_only(gone_s, added=False)
     tags += duties(fresh_s, added=True) + _oversight_only(fresh_s, added=True)
+    tags += _sentence_roles(gone_s, new, pack, added=False) + _sentence_roles(fresh_s, old, pack, added=True)
     return tags
+
+
+def _sentence_roles(sents: list[Sentence], other: list[Sentence], pack: Pack, added: bool) -> list[Tag]:
+    """ROLE_ADDED (or ROLE_REMOVED) for the duty holder of a sentence added to (or
+    deleted from) a changed unit, when the other version of the unit names that role
+    nowhere as an actor or accountable party: the unit now gives a duty to a party it
+    did not name before (or no longer names the party its duty fell on). A role the rest
+    of the unit still names is not added or removed by one sentence more or less."""
+    named = {m.value for s in other for m in s.of("role") if m.accountable}
+    out: list[Tag] = []
+    seen: set[str] = set()
+    for s in sents:
+        for m in s.of("modal"):
+            role = m.actor
+            if role is None or role in named or role in seen or pack.role_class(role) in ("subject", "unknown"):
+                continue
+            seen.add(role)
+            span = next((r.text for r in s.of("role") if r.value == role), role)
+            out.append(Tag(
+                type="ROLE_ADDED" if added else "ROLE_REMOVED", role=role, role_class=pack.role_class(role),
+                old_span=None if added else span, new_span=span if added else None,
+                old_sentence=None if added else s.text, new_sentence=s.text if added else None,
+                rule=f"sentence-{'added' if added else 'deleted'}/duty-holder",
+            ))
+    return out
 
 
 def _hunk_at(hs: list[Hunk], start: int, end: int, side: str) -> int | None:
