@@ -19,7 +19,7 @@ from tracker.diff import word_diff
 from tracker.ingest import parse_file, parse_text
 from tracker.ingest.normalise import norm
 from tracker.models import SEVERITIES, TAG_TYPES, Change, Document, Pack, Pair, Report, Sentence, Summary, Tag, ToolInfo
-from tracker.nlp import analyse_sentences, load_pipeline, role_counts, split_sentences
+from tracker.nlp import analyse_sentences, load_pipeline, names_a_role, role_counts, split_sentences
 from tracker.nlp.tag import duties, match_sentences, tag_unit_pair
 from tracker.packs import load_pack
 
@@ -90,8 +90,9 @@ def compare_documents(old: Document, new: Document, *, pack: Pack | str | os.Pat
             # a sentence added or deleted inside the unit: whether its duty holder is
             # named elsewhere in the other version needs the unchanged sentences too
             _, gone, fresh = match_sentences([Sentence(text=t, start=o) for o, t in os_], [Sentence(text=t, start=o) for o, t in ns_])
-            if gone or fresh:
-                parse_o, parse_n = [True] * len(os_), [True] * len(ns_)
+            if gone or fresh:  # ... but only those that name a role at all
+                parse_o = [f or r for f, r in zip(parse_o, names_a_role(pipe, [t for _, t in os_]))]
+                parse_n = [f or r for f, r in zip(parse_n, names_a_role(pipe, [t for _, t in ns_]))]
 
         def enqueue(sents: list[tuple[int, str]], flags: list[bool]) -> list[tuple[int, str, int]]:
             out = []

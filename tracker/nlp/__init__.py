@@ -185,6 +185,17 @@ def split_sentences(texts: list[str]) -> list[list[tuple[int, str]]]:
     return out
 
 
+def names_a_role(pipe: Pipeline, texts: list[str]) -> list[bool]:
+    """Whether each text names any (non-subject) role: tokenizer and phrase matcher only."""
+    matcher = pipe.nlp.get_pipe("tracker_roles")
+    out = []
+    for doc in pipe.nlp.tokenizer.pipe(texts, batch_size=256):
+        counts: dict[str, int] = {}
+        count_roles(matcher.match(doc), pipe.pack, counts)
+        out.append(bool(counts))
+    return out
+
+
 def role_counts(pipe: Pipeline, texts: Iterable[str]) -> dict[str, int]:
     """How often each (non-subject) role is named: tokenizer and phrase matcher only."""
     matcher = pipe.nlp.get_pipe("tracker_roles")
