@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import os
+
 import shutil
 import subprocess
 from functools import lru_cache
@@ -190,3 +192,35 @@ def soffice() -> str:
         if not found:
             pytest.skip("soffice is still missing after scripts/install-libreoffice.sh")
     return found
+
+
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def check_golden(expected: Path, got: bytes, root: Path) -> None:
+    """Compare ``got`` with the golden file ``expected`` (``UPDATE_GOLDEN=1`` rewrites it;
+    a missing one is written and the test fails, so that it is reviewed first)."""
+    import difflib
+
+    if UPDATE_GOLDEN or not expected.exists():
+        expected.write_bytes(got)
+        if not UPDATE_GOLDEN:
+            pytest.fail(f"{expected} did not exist and was written: review it, then run the tests again")
+        return
+    want = expected.read_bytes()
+    if got != want:
+        # Show a readable diff rather than two long byte strings.
+        diff = "\n".join(difflib.unified_diff(want.decode("utf-8-sig").splitlines(), got.decode("utf-8-sig").splitlines(),
+                                              "expected", "got", lineterm="", n=2))
+        pytest.fail(f"{expected.relative_to(root)} differs (UPDATE_GOLDEN=1 rewrites it):\n{diff[:6000]}")
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """A headless chromium (Debian's, driven by Playwright), one per test module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+

@@ -20,7 +20,6 @@ and review the diff of tests/golden/procedures/ line by line before committing.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import re
 import tomllib
@@ -28,12 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from fixtures_render import check_golden
 
 from tracker.render.procedures import render_procedures
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "procedures"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 EPOCH = "1700000000"  # 2023-11-14
 EXPECTED = {"procedures.md": "md", "procedures.csv": "csv"}
 
@@ -76,18 +75,7 @@ def _fixed_date(monkeypatch):
 
 @pytest.mark.parametrize(("case", "name"), CASES)
 def test_procedures_golden_matches(case: Path, name: str) -> None:
-    got = normalise(name, render_procedures(_report(case), EXPECTED[name]))
-    expected = case / name
-    if UPDATE or not expected.exists():
-        expected.write_bytes(got)
-        if not UPDATE:
-            pytest.fail(f"{expected} did not exist and was written: review it, then run the tests again")
-        return
-    want = expected.read_bytes()
-    if got != want:
-        diff = "\n".join(difflib.unified_diff(want.decode("utf-8-sig").splitlines(), got.decode("utf-8-sig").splitlines(),
-                                              "expected", "got", lineterm="", n=2))
-        pytest.fail(f"{expected.relative_to(GOLDEN.parent.parent)} differs (UPDATE_GOLDEN=1 rewrites it):\n{diff[:6000]}")
+    check_golden(case / name, normalise(name, render_procedures(_report(case), EXPECTED[name])), GOLDEN.parent.parent)
 
 
 def test_procedures_golden_cases_exist() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures_render import CHROMIUM_ARGS
 
 from tracker.render import write_report
 
@@ -22,15 +21,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 AXE = Path(__file__).resolve().parent / "browser" / "axe.min.js"
 # Rules the brief names, failed at any impact; everything else fails at serious/critical.
 STRICT_RULES = {"image-alt", "label", "button-name", "duplicate-id", "duplicate-id-aria", "duplicate-id-active", "heading-order", "html-has-lang", "link-name", "select-name", "color-contrast"}
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

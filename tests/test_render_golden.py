@@ -26,21 +26,18 @@ and review the diff of tests/golden/ line by line before committing: it must rea
 from __future__ import annotations
 
 import contextlib
-import difflib
-import os
 import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from fixtures_render import golden_report
+from fixtures_render import check_golden, golden_report
 
 from tracker.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 EPOCH = "1700000000"  # 2023-11-14
 OWN_TEST = {"procedures"}
 """Folders of tests/golden/ checked by another test module."""
@@ -120,18 +117,7 @@ def _fixed_date(monkeypatch):
 
 @pytest.mark.parametrize(("case", "name"), CASES)
 def test_render_golden_matches(case: Path, name: str) -> None:
-    got = rendered(case, name)
-    expected = case / name
-    if UPDATE or not expected.exists():
-        expected.write_bytes(got)
-        if not UPDATE:
-            pytest.fail(f"{expected} did not exist and was written: review it, then run the tests again")
-        return
-    want = expected.read_bytes()
-    if got != want:
-        # Show a readable diff rather than two long byte strings.
-        diff = "\n".join(difflib.unified_diff(want.decode("utf-8-sig").splitlines(), got.decode("utf-8-sig").splitlines(), "expected", "got", lineterm="", n=2))
-        pytest.fail(f"{expected.relative_to(GOLDEN.parent)} differs (UPDATE_GOLDEN=1 rewrites it):\n{diff[:6000]}")
+    check_golden(case / name, rendered(case, name), GOLDEN.parent)
 
 
 def test_render_golden_cases_exist() -> None:
