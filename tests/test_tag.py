@@ -412,3 +412,80 @@ def test_tag_sentence_deleted_whose_holder_stays_named_removes_no_role(model) ->
     new = "The teacher should write down the concern."
     keys = {t.key for t in tags_of(old, new, model=model)}
     assert keys == {("DUTY_REMOVED",)}
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_minimum_period_changes_are_timescales(model) -> None:
+    old = "Families must be allowed at least 28 days to respond to the assessment."
+    tag = lambda new: {t.key for t in tags_of(old, new, model=model)}
+    assert ("TIMESCALE_CHANGED",) in tag("Families must be allowed at least 21 days to respond to the assessment.")
+    assert ("TIMESCALE_CHANGED",) in tag("Families must be allowed a minimum of 14 days to respond to the assessment.")
+    # the same minimum in other words, and a minimum is not a deadline
+    assert tag("Families must be allowed not less than 4 weeks to respond to the assessment.") <= {("EDITORIAL",)}
+    assert ("TIMESCALE_CHANGED",) in tag("Families must be allowed within 28 days to respond to the assessment.")
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_list_item_reads_its_lead_in_duty(model) -> None:
+    head = "Section 5: Induction\n\n5.1 The headteacher must make sure that new staff:\n- read the child protection policy\n- know who the safeguarding lead is\n"
+    tail = "\n5.2 Induction records may be kept electronically."
+    added = compare_texts(head + tail, head + "- complete online safety training\n" + tail, model=model)
+    (c,) = added.changes
+    assert c.kind == "added" and [(t.type, t.modal) for t in c.tags] == [("DUTY_ADDED", "must")]
+    deleted = compare_texts(head + tail, head.replace("- know who the safeguarding lead is\n", "") + tail, model=model)
+    (c,) = deleted.changes
+    assert c.kind == "deleted" and [(t.type, t.modal) for t in c.tags] == [("DUTY_REMOVED", "must")]
+    # a lead-in that states no duty gives its items none
+    plain = "Section 5: Induction\n\n5.1 Induction usually covers:\n- the child protection policy\n" + tail
+    more = plain.replace("policy\n", "policy\n- the behaviour policy\n")
+    assert [t.type for c in compare_texts(plain, more, model=model).changes for t in c.tags] == []
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_split_or_merge_repeating_the_actor_adds_no_role(model) -> None:
+    one = ("Chapter 2: Visits\n\n20. The social worker must visit the child at home and must see the child alone.\n\n"
+           "21. Visits may be unannounced where this is safer for the child.")
+    two = ("Chapter 2: Visits\n\n20. The social worker must visit the child at home.\n\n21. The social worker must see the child alone.\n\n"
+           "22. Visits may be unannounced where this is safer for the child.")
+    for old, new in ((one, two), (two, one)):
+        r = compare_texts(old, new, model=model)
+        assert any(c.merged_old or c.merged_new for c in r.changes)
+        assert [t.key for c in r.changes for t in c.tags if t.type != "EDITORIAL"] == []
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_time_limit_goes_with_its_deleted_sentence(model) -> None:
+    full = "The team manager should review the plan. They must send the reviewed plan to the family within 10 working days."
+    short = "The team manager should review the plan."
+    gone = [t for t in tags_of(full, short, model=model) if t.type == "TIMESCALE_CHANGED"]
+    assert [(t.from_, t.to) for t in gone] == [("within 10 working days", None)]
+    came = [t for t in tags_of(short, full, model=model) if t.type == "TIMESCALE_CHANGED"]
+    assert [(t.from_, t.to) for t in came] == [(None, "within 10 working days")]
+    # vague promptness is no time limit
+    vague = "The team manager should review the plan. They must tell the family as soon as possible."
+    assert not [t for t in tags_of(vague, short, model=model) if t.type == "TIMESCALE_CHANGED"]
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_split_with_repeated_subject_is_one_pair(model) -> None:
+    # the split-off half repeats "The school" and changes its modal: a weakened duty, not a new one
+    old = ("Part 3: Records\n\n30. The school must keep a written record of every concern raised and must share the record with the designated safeguarding lead.\n\n"
+           "31. Records may be kept on paper or electronically.")
+    new = ("Part 3: Records\n\n30. The school must keep a written record of every concern raised.\n\n31. The school should share the record with the designated safeguarding lead.\n\n"
+           "32. Records may be kept on paper or electronically.")
+    r = compare_texts(old, new, model=model)
+    (c,) = r.changes
+    assert c.merged_new == ("30", "31")
+    assert {t.key for t in c.tags} == {("OBLIGATION_WEAKENED", "must", "should")}
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_merge_into_joint_actors_keeps_both_roles(model) -> None:
+    old = ("Part 6: Health\n\n6.1 Early help workers should record any safeguarding concern in the child's health record.\n\n"
+           "6.2 Health visitors should record any safeguarding concern in the child's health record.\n\n6.3 Records should be kept securely.")
+    new = ("Part 6: Health\n\n6.1 Early help workers and health visitors must record any safeguarding concern in the child's health record.\n\n"
+           "6.2 Records should be kept securely.")
+    r = compare_texts(old, new, model=model)
+    (c,) = r.changes
+    assert c.merged_old == ("6.1", "6.2")
+    assert {t.key for t in c.tags} == {("OBLIGATION_STRENGTHENED", "should", "must")}

@@ -15,6 +15,7 @@ near-linear in the number of units: only gaps and left-overs are ever compared.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from difflib import SequenceMatcher
 from typing import Iterable
@@ -186,6 +187,32 @@ def _joined(units: Iterable[Unit]) -> str:
     return " ".join(u.norm for u in units)
 
 
+_FUNCTION_WORDS = frozenset("a an the of to and or in on for with by from at as is are be been this that these those their its it".split())
+RESIDUE_WORDS = 3
+"""Least content words a paragraph must lose to its neighbour's partner for that
+neighbour to count as the lost part split off (or merged in) by word coverage."""
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in re.findall(r"[\w']+", text) if w not in _FUNCTION_WORDS]
+
+
+def _completes(whole: str, part: str, other: str) -> bool:
+    """Whether ``other`` carries most of what ``whole`` says beyond ``part``: the content
+    words of ``whole`` that ``part`` lacks (at least ``RESIDUE_WORDS``), half or more of
+    them found in order in ``other``. This catches a split that repeats the subject
+    ("X must a and must b" -> "X must a." + "X should b."), or a merge that drops it,
+    where the repeated words keep the joined texts' character similarity from rising."""
+    w, p = _content(whole), _content(part)
+    blocks = SequenceMatcher(None, w, p, autojunk=False).get_matching_blocks()
+    matched = {k for a, _, n in blocks for k in range(a, a + n)}
+    rest = [x for k, x in enumerate(w) if k not in matched]
+    if len(rest) < RESIDUE_WORDS:
+        return False
+    found = sum(n for _, _, n in SequenceMatcher(None, rest, _content(other), autojunk=False).get_matching_blocks())
+    return found * 2 >= len(rest)
+
+
 def _splits_and_merges(A: list[Unit], B: list[Unit], match: dict[int, int], sims: dict[int, float]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Attach left-over units that complete a neighbour's pair.
 
@@ -206,7 +233,7 @@ def _splits_and_merges(A: list[Unit], B: list[Unit], match: dict[int, int], sims
             parts = sorted([nb, j, *split.get(i, [])])
             joined = _joined(B[k] for k in parts)
             sc = similarity(A[i].norm, joined)
-            if sc > sims[i] + 0.05 and sc >= GAP_THRESHOLD:
+            if sc >= GAP_THRESHOLD and (sc > sims[i] + 0.05 or _completes(A[i].norm, B[nb].norm, B[j].norm)):
                 split[i].append(j)
                 sims[i] = sc
                 used_new.add(j)
@@ -220,7 +247,7 @@ def _splits_and_merges(A: list[Unit], B: list[Unit], match: dict[int, int], sims
                 continue
             parts = sorted([nb, i, *merge.get(j, [])])
             sc = similarity(_joined(A[k] for k in parts), B[j].norm)
-            if sc > sims[nb] + 0.05 and sc >= GAP_THRESHOLD:
+            if sc >= GAP_THRESHOLD and (sc > sims[nb] + 0.05 or _completes(B[j].norm, A[nb].norm, A[i].norm)):
                 merge[j].append(i)
                 sims[nb] = sc
                 match_i = i

@@ -18,9 +18,9 @@ from tracker.assess import assess
 from tracker.diff import word_diff
 from tracker.ingest import parse_file, parse_text
 from tracker.ingest.normalise import norm
-from tracker.models import SEVERITIES, TAG_TYPES, Change, Document, Pack, Pair, Report, Sentence, Summary, Tag, ToolInfo
+from tracker.models import SEVERITIES, TAG_TYPES, Change, Document, Pack, Pair, Report, Sentence, Summary, Tag, ToolInfo, Unit
 from tracker.nlp import analyse_sentences, load_pipeline, names_a_role, role_counts, split_sentences
-from tracker.nlp.tag import duties, match_sentences, tag_unit_pair
+from tracker.nlp.tag import STRENGTH, duties, match_sentences, tag_unit_pair
 from tracker.packs import load_pack
 
 __all__ = ["compare_documents", "compare_files", "compare_texts"]
@@ -93,6 +93,8 @@ def compare_documents(old: Document, new: Document, *, pack: Pack | str | os.Pat
             if gone or fresh:  # ... but only those that name a role at all
                 parse_o = [f or r for f, r in zip(parse_o, names_a_role(pipe, [t for _, t in os_]))]
                 parse_n = [f or r for f, r in zip(parse_n, names_a_role(pipe, [t for _, t in ns_]))]
+            if p.merged_old or p.merged_new:  # a split or merge: who acts on each side, in full
+                parse_o, parse_n = [True] * len(os_), [True] * len(ns_)
 
         def enqueue(sents: list[tuple[int, str]], flags: list[bool]) -> list[tuple[int, str, int]]:
             out = []
@@ -103,6 +105,17 @@ def compare_documents(old: Document, new: Document, *, pack: Pack | str | os.Pat
             return out
 
         plan.append((enqueue(os_, parse_o), enqueue(ns_, parse_n)))
+    # An added or deleted list item is read with its lead-in ("The DSL should:"): the
+    # item completes the lead-in's duty, so it states that duty when it has none itself.
+    lead_ins = [_lead_in(old if p.new is None else new, p.new or p.old) if p.status in ("added", "deleted") and (p.new or p.old) else None for p in changed]
+    lead_at: list[int] = []
+    for text in lead_ins:
+        if text is None:
+            lead_at.append(-1)
+            continue
+        last = split_sentences([text])[0][-1][1]
+        lead_at.append(len(queue))
+        queue.append(last)
     done = analyse_sentences(pipe, queue) if queue else []
 
     def sentences(items: list[tuple[int, str, int]]) -> list[Sentence]:
@@ -112,12 +125,17 @@ def compare_documents(old: Document, new: Document, *, pack: Pack | str | os.Pat
     for n, (p, (po, pn)) in enumerate(zip(changed, plan), 1):
         kind = p.status
         tags: list[Tag]
-        if kind == "added":
-            tags = duties(sentences(pn), added=True)
-        elif kind == "deleted":
-            tags = duties(sentences(po), added=False)
+        if kind in ("added", "deleted"):
+            added = kind == "added"
+            own = sentences(pn if added else po)
+            tags = duties(own, added=added)
+            if not tags and lead_at[n - 1] >= 0:
+                tags = _lead_in_duties(done[lead_at[n - 1]], own, added)
         elif p.text_changed:
-            tags = tag_unit_pair(sentences(po), sentences(pn), pk)
+            so, sn = sentences(po), sentences(pn)
+            tags = tag_unit_pair(so, sn, pk)
+            if p.merged_old or p.merged_new:
+                tags = _split_merge_filter(tags, so, sn)
             if not any(t.type != "EDITORIAL" for t in tags):
                 tags = [Tag(type="EDITORIAL", rule="editorial/no-accountability-change")]
         else:
@@ -135,6 +153,78 @@ def compare_documents(old: Document, new: Document, *, pack: Pack | str | os.Pat
     counts_new = role_counts(pipe, [u.text for u in new.units])
     summary = _summary(alignment.pairs, changes, counts_old, counts_new, old, new, pipe.model, pk)
     return Report(old=old.info, new=new.info, summary=summary, changes=tuple(changes), tool=_tool(pipe.model), pack=pk.info())
+
+
+def _actors(sents: list[Sentence]) -> tuple[set[str], set[tuple[str | None, str]]]:
+    """Roles named as actors (bound by a modal, or named as an accountable party beside
+    one: "health visitors and school nurses must"), and the (actor, modal) duties stated."""
+    roles: set[str] = set()
+    held: set[tuple[str | None, str]] = set()
+    for s in sents:
+        modals = s.of("modal")
+        for m in modals:
+            if m.actor:
+                roles.add(m.actor)
+            held.add((m.actor, m.value))
+        if modals:
+            roles.update(r.value for r in s.of("role") if r.accountable and not r.modifier)
+    return roles, held
+
+
+def _split_merge_filter(tags: list[Tag], old: list[Sentence], new: list[Sentence]) -> list[Tag]:
+    """A paragraph split in two repeating its subject, or two merged dropping it, adds or
+    removes no one: drop ROLE_ADDED/ROLE_REMOVED for a role named as an actor on both
+    sides, and DUTY_ADDED/DUTY_REMOVED for a duty whose actor and modal the other side
+    keeps, or whose actor the other side still names as bound by a must/should duty (a
+    change of strength there is the OBLIGATION_* tag's to say)."""
+    ro, ho = _actors(old)
+    rn, hn = _actors(new)
+    duty_o = any(STRENGTH.get(m, 0) >= 2 for _, m in ho)
+    duty_n = any(STRENGTH.get(m, 0) >= 2 for _, m in hn)
+    out = []
+    for t in tags:
+        if t.type in ("ROLE_ADDED", "ROLE_REMOVED") and t.role in ro and t.role in rn:
+            continue
+        if t.type == "DUTY_REMOVED" and ((t.actor, t.modal) in hn or (t.actor in rn and duty_n)):
+            continue
+        if t.type == "DUTY_ADDED" and ((t.actor, t.modal) in ho or (t.actor in ro and duty_o)):
+            continue
+        out.append(t)
+    return out
+
+
+def _lead_in(doc: Document, unit: Unit) -> str | None:
+    """The paragraph that introduces a list item ("The DSL should:"), if it ends with ":".
+
+    The nearest unit before the item that is not a list item at the item's depth or
+    deeper; a heading in between means the item has no lead-in.
+    """
+    if unit.kind != "list_item":
+        return None
+    units = doc.units
+    k = unit.index if 0 <= unit.index < len(units) and units[unit.index] is unit else next((i for i, u in enumerate(units) if u is unit), -1)
+    for u in reversed(units[:k] if k >= 0 else ()):
+        if u.kind == "list_item" and u.level >= unit.level:
+            continue
+        if u.kind == "heading":
+            return None
+        text = u.text.rstrip()
+        return text if text.endswith(":") else None
+    return None
+
+
+def _lead_in_duties(lead: Sentence, item: list[Sentence], added: bool) -> list[Tag]:
+    """DUTY_ADDED/REMOVED for a list item that completes its lead-in's must/should duty,
+    with the lead-in's modal and actor."""
+    tags = duties([lead], added=added)
+    if not tags:
+        return []
+    t = tags[-1]  # the modal nearest the colon governs the list
+    text = " ".join(s.text for s in item)
+    return [replace(
+        t, old_sentence=None if added else text, new_sentence=text if added else None,
+        rule=f"duty/lead-in/{t.rule.removeprefix('duty/')}",
+    )]
 
 
 def _summary(pairs: tuple[Pair, ...], changes: list[Change], co: dict[str, int], cn: dict[str, int], old: Document, new: Document, model: str, pack: Pack) -> Summary:

@@ -55,6 +55,9 @@ _DEADLINE = re.compile(
     r"^(?:(?:no|not) (?:later|more|longer) than(?: the end of)?|up to(?: a maximum of)?|(?:a )?maximum of"
     r"|by the end of|before the end of|within a maximum of)\s+"
 )
+_MINIMUM = re.compile(
+    r"^(?:(?:a |the )?minimum (?:period )?of|(?:no|not) (?:less|fewer|shorter) than|at least)\s+(?=[\d\w])"
+)
 _VAGUE = re.compile(
     r"^(?:immediately|promptly|urgently|forthwith|swiftly|quickly|straight ?away|at once|without (?:undue )?delay"
     r"|as (?:soon|quickly) as (?:is )?(?:possible|(?:reasonably )?practicable)|at the earliest (?:possible )?opportunity"
@@ -86,11 +89,17 @@ def normalise_timescale(text: str) -> str:
     True
     >>> normalise_timescale("without delay") == normalise_timescale("as soon as reasonably practicable")
     True
+    >>> normalise_timescale("a minimum of 15 days") == normalise_timescale("at least fifteen days")
+    True
+    >>> normalise_timescale("not less than 15 days") == normalise_timescale("within 15 days")
+    False
     """
     low = " ".join(re.findall(r"[\w'’-]+", text.lower().replace("’", "'")))
     if _VAGUE.match(low):
         return PROMPTLY
     low = _DEADLINE.sub("within ", low)
+    if not re.match(r"at least (?:once|twice|every|each|per|a |an )", low):
+        low = _MINIMUM.sub("at least ", low)  # a minimum period, not a deadline
     text = low
     words = re.findall(r"[\w-]+", text.lower())
     out: list[str] = []

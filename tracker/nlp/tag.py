@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from tracker.diff import Hunk, hunks, word_diff
 from tracker.ingest.normalise import norm
 from tracker.models import Mention, Pack, Sentence, Tag
+from tracker.nlp.analyse import PROMPTLY
 
 __all__ = ["duties", "match_sentences", "tag_sentences", "tag_unit_pair"]
 
@@ -153,7 +154,32 @@ def tag_unit_pair(old: list[Sentence], new: list[Sentence], pack: Pack) -> list[
     tags += duties(gone_s, added=False) + _oversight_only(gone_s, added=False)
     tags += duties(fresh_s, added=True) + _oversight_only(fresh_s, added=True)
     tags += _sentence_roles(gone_s, new, pack, added=False) + _sentence_roles(fresh_s, old, pack, added=True)
+    tags += _sentence_timescales(gone_s, new, added=False) + _sentence_timescales(fresh_s, old, added=True)
     return tags
+
+
+def _sentence_timescales(sents: list[Sentence], other: list[Sentence], added: bool) -> list[Tag]:
+    """TIMESCALE_CHANGED for a time limit that goes with a sentence deleted from a changed
+    unit (``to`` null) or comes with an added one (``from`` null), unless the other
+    version of the unit states the same limit elsewhere (it was only moved). Only
+    definite limits count: vague promptness ("as soon as possible") is no time limit,
+    and a frequency ("each year") goes with the duty it paces (DUTY_* says that)."""
+    kept = Counter(m.value for s in other for m in s.of("timescale"))
+    out: list[Tag] = []
+    for s in sents:
+        for m in s.of("timescale"):
+            if m.value == PROMPTLY or "every" in m.value.split():
+                continue
+            if kept[m.value] > 0:
+                kept[m.value] -= 1
+                continue
+            out.append(Tag(
+                type="TIMESCALE_CHANGED", from_=None if added else m.text, to=m.text if added else None,
+                old_span=None if added else m.text, new_span=m.text if added else None,
+                old_sentence=None if added else s.text, new_sentence=s.text if added else None,
+                rule=f"timescales/sentence-{'added' if added else 'deleted'}/{m.rule}",
+            ))
+    return out
 
 
 def _sentence_roles(sents: list[Sentence], other: list[Sentence], pack: Pack, added: bool) -> list[Tag]:
