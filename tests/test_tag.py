@@ -489,3 +489,58 @@ def test_tag_merge_into_joint_actors_keeps_both_roles(model) -> None:
     (c,) = r.changes
     assert c.merged_old == ("6.1", "6.2")
     assert {t.key for t in c.tags} == {("OBLIGATION_STRENGTHENED", "should", "must")}
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_count_per_period_frequencies_equal_every_period(model) -> None:
+    old = "The designated safeguarding lead must audit the school's records every four months."
+    tag = lambda new: {t.key for t in tags_of(old, new, model=model)}
+    assert tag("The designated safeguarding lead must audit the school's records three times a year.") <= {("EDITORIAL",)}
+    assert tag("The designated safeguarding lead must audit the school's records 3 times per year.") <= {("EDITORIAL",)}
+    assert ("TIMESCALE_CHANGED",) in tag("The designated safeguarding lead must audit the school's records twice a year.")
+    assert ("TIMESCALE_CHANGED",) in tag("The designated safeguarding lead must audit the school's records twice a term.")
+    weekly = "Staff should check the log twice weekly."
+    assert {t.key for t in tags_of(weekly, "Staff should check the log two times a week.", model=model)} <= {("EDITORIAL",)}
+    assert ("TIMESCALE_CHANGED",) in {t.key for t in tags_of(weekly, "Staff should check the log weekly.", model=model)}
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_impersonal_advice_is_a_weak_modal_bound_to_its_role(model) -> None:
+    old = "Schools must appoint a deputy designated safeguarding lead."
+    keys = {t.key for t in tags_of(old, "It is recommended that schools appoint a deputy designated safeguarding lead.", model=model)}
+    assert ("OBLIGATION_WEAKENED", "must", "may") in keys
+    keys = {t.key for t in tags_of(old, "It would be good practice for schools to appoint a deputy designated safeguarding lead.", model=model)}
+    assert ("OBLIGATION_WEAKENED", "must", "may") in keys
+    assert not any(k[0].startswith("ROLE_") for k in keys)
+    keys = {t.key for t in tags_of("It is expected that the police share information.", "The police must share information.", model=model)}
+    assert ("OBLIGATION_STRENGTHENED", "should", "must") in keys
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_deadlines_tied_to_an_age_or_leaving_care(model) -> None:
+    old = "The pathway plan should be agreed by the time the young person turns sixteen."
+    tag = lambda new: {t.key for t in tags_of(old, new, model=model)}
+    # the same age in other words is no change; another age or event is
+    assert tag("The pathway plan should be agreed by the young person's 16th birthday.") <= {("EDITORIAL",)}
+    assert ("TIMESCALE_CHANGED",) in tag("The pathway plan should be agreed before the age of 18.")
+    assert ("TIMESCALE_CHANGED",) in tag("The pathway plan should be agreed before the young person leaves care.")
+    assert ("TIMESCALE_CHANGED",) in tag("The pathway plan should be agreed by the end of Year 11.")
+    assert ("TIMESCALE_CHANGED",) in tag("The pathway plan should be agreed.")
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_bare_health_is_an_agency_only_in_a_list_of_roles(model) -> None:
+    keys = {t.key for t in tags_of("Police, health or schools must share information with the local authority.", "Police or schools must share information with the local authority.", model=model)}
+    assert ("ROLE_REMOVED", "health") in keys
+    keys = {t.key for t in tags_of("Health, education and the local authority should agree the plan.", "The local authority should agree the plan.", model=model)}
+    assert ("ROLE_REMOVED", "health") in keys
+    # traps: "health" as a subject's wellbeing is no party
+    for old, new in (
+        ("The social worker must consider the child's health and development.", "The social worker must consider the child's development."),
+        ("Health and wellbeing must be considered by the social worker.", "Wellbeing must be considered by the social worker."),
+        ("The school and the child's health visitor should meet.", "The school should meet."),
+    ):
+        assert ("ROLE_REMOVED", "health") not in {t.key for t in tags_of(old, new, model=model)}, old
+    # "mental health services" is still the health agency
+    keys = {t.key for t in tags_of("Mental health services should support the family.", "The school should support the family.", model=model)}
+    assert ("ROLE_REPLACED", "health", "school") in keys

@@ -69,6 +69,37 @@ reasonably practicable", "immediately"): none of them is a time limit, so one is
 a change from another; a definite limit in place of one is."""
 
 
+_ORDINAL_WORDS = {
+    "tenth": "10", "eleventh": "11", "twelfth": "12", "thirteenth": "13", "fourteenth": "14", "fifteenth": "15",
+    "sixteenth": "16", "seventeenth": "17", "eighteenth": "18", "nineteenth": "19", "twentieth": "20",
+    "twenty-first": "21", "twenty-fifth": "25",
+}
+_BIRTHDAY = re.compile(r"^(?:by|before|on) .*?\b(\d+)(?:st|nd|rd|th)? birthday$")
+_TURNS = re.compile(r"^(?:by|before) the time .*?\b(?:turns|reaches|is|becomes)(?: aged?)? (\d+)$")
+_AGE = re.compile(r"^(?:by|before)(?: (?:reaching|turning|attaining))?(?: the)? age(?: of)? (\d+)$")
+_SCHOOL_YEAR = re.compile(r"^(?:by|before) the end of (?:school )?(year|key stage) (\d+)$")
+_LEAVING = re.compile(r"^(?:by|before|until|prior to) .*?\b(?:leaves?|leaving) (care|school|custody|hospital)$")
+
+
+def _event_deadline(low: str) -> str | None:
+    """Deadlines tied to an event, not a period: an age ("by the child's 16th birthday"
+    = "by the time the child turns 16" = "before the age of 16": ``by age 16``), the end
+    of a school year ("by the end of Year 9") or leaving care or school ("before the
+    child leaves care": ``before leaving care``). None for any other wording."""
+    words = " ".join(_ORDINAL_WORDS.get(w, _NUMBER_WORDS.get(w, w) if w not in ("a", "an") else w) for w in low.split())
+    for rx in (_BIRTHDAY, _TURNS, _AGE):
+        m = rx.match(words)
+        if m:
+            return f"by age {int(m.group(1))}"
+    m = _SCHOOL_YEAR.match(words)
+    if m:
+        return f"by end of {m.group(1)} {int(m.group(2))}"
+    m = _LEAVING.match(words)
+    if m:
+        return f"before leaving {m.group(1)}"
+    return None
+
+
 def normalise_timescale(text: str) -> str:
     """Comparable form of a timescale: numbers as digits, units singular, and calendar
     durations in one unit (hours; months for months and years), so that equal periods
@@ -93,10 +124,21 @@ def normalise_timescale(text: str) -> str:
     True
     >>> normalise_timescale("not less than 15 days") == normalise_timescale("within 15 days")
     False
+    >>> normalise_timescale("twice a year") == normalise_timescale("every six months")
+    True
+    >>> normalise_timescale("by the child's 16th birthday") == normalise_timescale("by the time the child turns sixteen")
+    True
+    >>> normalise_timescale("before the age of 18") == normalise_timescale("by the child's 16th birthday")
+    False
+    >>> normalise_timescale("three times a year") == normalise_timescale("twice a year")
+    False
     """
     low = " ".join(re.findall(r"[\w'’-]+", text.lower().replace("’", "'")))
     if _VAGUE.match(low):
         return PROMPTLY
+    event = _event_deadline(low)
+    if event is not None:
+        return event
     low = _DEADLINE.sub("within ", low)
     if not re.match(r"at least (?:once|twice|every|each|per|a |an )", low):
         low = _MINIMUM.sub("at least ", low)  # a minimum period, not a deadline
@@ -165,7 +207,40 @@ def normalise_timescale(text: str) -> str:
             continue
         res.append(w)
         k += 1
-    return " ".join(res)
+    return " ".join(_per_period(res))
+
+
+_TIMES = {"twice": 2, "thrice": 3}
+
+
+def _per_period(words: list[str]) -> list[str]:
+    """Frequencies stated as a count per period read as "every" a period: "twice a
+    year" = "every 6mo", "three times a term" stays "3 times every term" (a term does not
+    divide), "twice weekly" = "every 84h"."""
+    out: list[str] = []
+    k = 0
+    while k < len(words):
+        w = words[k]
+        n = _TIMES.get(w)
+        j = k + 1
+        if n is None and w.isdigit() and j < len(words) and words[j] == "times":
+            n, j = int(w), j + 1
+        if n is None:
+            out.append(w)
+            k += 1
+            continue
+        if j < len(words) and words[j] == "every":
+            j += 1
+        period = words[j] if j < len(words) else ""
+        m = re.fullmatch(r"(\d+)(h|mo)", period)
+        if m and int(m.group(1)) % n == 0:
+            out += ["every", f"{int(m.group(1)) // n}{m.group(2)}"]
+        elif m or period == "term":
+            out += [str(n), "times", "every", period]
+        else:
+            out += words[k:j + 1]
+        k = j + 1
+    return out
 
 
 def _in_spans(tok: Token, spans: list[Span]) -> Span | None:
@@ -417,7 +492,11 @@ def analyse_doc(doc: Doc, pack: Pack, parsed: bool, whole: bool = False) -> list
             if first.lower_ == "should" and first.i == sent.start and first.i + 1 < len(doc) and doc[first.i + 1].lower_ in ("the", "a", "an", "any", "this", "there"):
                 continue  # "Should the child ...": a condition, not a duty
             subj = _subject(first) if parsed else None
-            if parsed:
+            if first.lower_ == "it" and len(s) > 2:
+                # impersonal advice: "it is good practice for the local authority to
+                # offer", "it is expected that the DSL ...": the duty holder follows
+                actor = next((rs.label_ for rs, acc in roles if acc and s.end <= rs.start <= s.end + 2), None)
+            elif parsed:
                 actor = _role_of(subj, roles)
             elif _passive_after(doc, s.end):
                 actor = _by_agent(doc, s.end, sent.end, roles)

@@ -104,6 +104,59 @@ def _with_aliases(doc: Doc, spans: list[Span]) -> list[Span]:
     return out
 
 
+_LIST_SEPARATORS = {",", "and", "or", "&", "and/or"}
+_LIST_DETERMINERS = {"the", "a", "an", "local", "their", "its"}
+_LIST_SECTORS = {"education", "housing", "probation", "schools", "social", "care", "justice", "youth", "children's"}
+_AFTER_LISTED = {
+    "and", "or", "&", "should", "must", "will", "may", "might", "can", "could", "shall", "are", "is", "have", "has",
+    "need", "needs", "to", "at", "in", "on", "were", "would", "both", "all", "together", "jointly", "each",
+}
+
+
+def _listed_label_spans(doc: Doc, found: list[Span], labels: dict[str, str]) -> list[Span]:
+    """A role's bare one-word label that is not one of its patterns ("health" for the
+    ``health`` agency) names the role only as an item of a list whose other items
+    include a role: "the police and health should attend", "police, health or
+    schools", "health, education and the local authority". Elsewhere the word is no
+    party: "the child's health and development", "health and wellbeing", "mental health"."""
+    covered = {i for s in found for i in range(s.start, s.end)}
+    starts = {s.start for s in found}
+    ends = {s.end for s in found}
+    out: list[Span] = []
+    for tok in doc:
+        rid = labels.get(tok.lower_)
+        if rid is None or tok.i in covered:
+            continue
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        if nxt is not None and not (nxt.is_punct or nxt.lower_ in _AFTER_LISTED):
+            continue  # "health visitors", "health needs": a modifier, not an item
+        prv = doc[tok.i - 1] if tok.i else None
+        if prv is not None and not (prv.is_punct or prv.lower_ in _LIST_SEPARATORS | _LIST_DETERMINERS or prv.is_sent_start):
+            continue  # "mental health", "the child's health"
+        if _role_in_list(doc, tok.i, -1, starts, ends) or _role_in_list(doc, tok.i, 1, starts, ends):
+            out.append(Span(doc, tok.i, tok.i + 1, label=rid))
+    return out
+
+
+def _role_in_list(doc: Doc, i: int, step: int, starts: set[int], ends: set[int]) -> bool:
+    """Walking from token ``i`` in direction ``step`` through list separators,
+    determiners and sector words ("education", "housing"), is the next item a role?"""
+    k = i + step
+    seen_sep = False
+    for _ in range(8):
+        if k < 0 or k >= len(doc):
+            return False
+        if seen_sep and (k in starts if step > 0 else k + 1 in ends):
+            return True
+        low = doc[k].lower_
+        if low in _LIST_SEPARATORS:
+            seen_sep = True
+        elif not (seen_sep and low in _LIST_DETERMINERS | _LIST_SECTORS):
+            return False
+        k += step
+    return False
+
+
 class PackMatcher:
     """Find one kind of pack pattern (roles, modals, oversight or timescales) in a Doc."""
 
@@ -115,6 +168,13 @@ class PackMatcher:
         self.phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.matcher = Matcher(nlp.vocab)
         self.patterns: list[dict[str, Any]] = []
+        self.listed_labels: dict[str, str] = {}
+        """Bare one-word labels that are not patterns ("health"): a role only in a list of roles."""
+        if kind == "roles":
+            for r in pack.roles.values():
+                words = {p.lower() for p in r.patterns if isinstance(p, str)}
+                if r.cls != "subject" and " " not in r.label and r.label.isalpha() and r.label.lower() not in words:
+                    self.listed_labels[r.label.lower()] = r.id
         for label, pats in self._entries(pack):
             phrases = [p for p in pats if isinstance(p, str)]
             tokens = [p for p in pats if not isinstance(p, str)]
@@ -137,7 +197,12 @@ class PackMatcher:
         if len(self.matcher):
             spans += [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
         found = sorted(filter_spans(spans), key=lambda s: s.start)
-        return _with_aliases(doc, found) if self.kind == "roles" else found
+        if self.kind != "roles":
+            return found
+        found = _with_aliases(doc, found)
+        if self.listed_labels:
+            found = sorted(found + _listed_label_spans(doc, found, self.listed_labels), key=lambda s: s.start)
+        return found
 
     def set_annotations(self, doc: Doc, spans: list[Span]) -> None:
         doc.spans[self.key] = spans
