@@ -544,3 +544,19 @@ def test_tag_bare_health_is_an_agency_only_in_a_list_of_roles(model) -> None:
     # "mental health services" is still the health agency
     keys = {t.key for t in tags_of("Mental health services should support the family.", "The school should support the family.", model=model)}
     assert ("ROLE_REPLACED", "health", "school") in keys
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_compound_number_words_are_numbers(model) -> None:
+    same = tags_of("The school must reply within 48 hours.", "The school must reply within forty-eight hours.", model=model)
+    assert [t.type for t in same] == ["EDITORIAL"]
+    longer = tags_of("The school must reply within thirty five days.", "The school must reply within 45 days.", model=model)
+    assert [t.type for t in longer] == ["TIMESCALE_CHANGED"]
+
+
+@pytest.mark.parametrize("model", MODES, ids=["model", "rules-only"])
+def test_tag_role_named_again_is_not_added(model) -> None:
+    got = tags_of("The health visitor must visit the family within ten days.",
+                  "The health visitor must visit the family within ten days and, where the health visitor is on leave, "
+                  "the GP must ask another health visitor to visit.", model=model)
+    assert sorted((t.type, t.role) for t in got if t.type.startswith("ROLE")) == [("ROLE_ADDED", "gp")]

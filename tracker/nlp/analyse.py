@@ -100,6 +100,16 @@ def _event_deadline(low: str) -> str | None:
     return None
 
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_COMPOUND = re.compile(r"\b(" + "|".join(_TENS) + r")(?:\s*-\s*|\s+)(" + "|".join(_ONES) + r")\b")
+
+
+def _compounds(low: str) -> str:
+    """"twenty-four" and "forty five" as digits (spaCy splits them into several tokens)."""
+    return _COMPOUND.sub(lambda m: str(_TENS[m.group(1)] + _ONES[m.group(2)]), low)
+
+
 def normalise_timescale(text: str) -> str:
     """Comparable form of a timescale: numbers as digits, units singular, and calendar
     durations in one unit (hours; months for months and years), so that equal periods
@@ -132,8 +142,12 @@ def normalise_timescale(text: str) -> str:
     False
     >>> normalise_timescale("three times a year") == normalise_timescale("twice a year")
     False
+    >>> normalise_timescale("within twenty-four hours") == normalise_timescale("within 24 hours")
+    True
+    >>> normalise_timescale("within forty five days") == normalise_timescale("within 45 days")
+    True
     """
-    low = " ".join(re.findall(r"[\w'’-]+", text.lower().replace("’", "'")))
+    low = _compounds(" ".join(re.findall(r"[\w'’-]+", text.lower().replace("’", "'"))))
     if _VAGUE.match(low):
         return PROMPTLY
     event = _event_deadline(low)

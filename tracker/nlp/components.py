@@ -157,6 +157,21 @@ def _role_in_list(doc: Doc, i: int, step: int, starts: set[int], ends: set[int])
     return False
 
 
+def _compound_numbers(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Let every number in a token pattern be a compound number word too: spaCy splits
+    "twenty-four" into three tokens and "forty five" into two, so a ``LIKE_NUM`` token
+    may be followed by an optional hyphen and a second number word."""
+    out: list[dict[str, Any]] = []
+    for tok in pattern:
+        out.append(tok)
+        if tok.get("LIKE_NUM") is True:
+            out += [{"ORTH": "-", "OP": "?"}, {"LOWER": {"IN": list(_UNITS)}, "OP": "?"}]
+    return out
+
+
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
 class PackMatcher:
     """Find one kind of pack pattern (roles, modals, oversight or timescales) in a Doc."""
 
@@ -182,7 +197,7 @@ class PackMatcher:
                 variants = sorted({v for p in phrases for s in spelling_variants(p) for v in plural_variants(s)})
                 self.phrase.add(label, list(nlp.tokenizer.pipe(variants)))
             if tokens:
-                self.matcher.add(label, tokens)
+                self.matcher.add(label, [_compound_numbers(t) for t in tokens])
             self.patterns += [{"label": label, "pattern": p} for p in pats]
 
     def _entries(self, pack: Pack) -> Iterable[tuple[str, tuple[Any, ...]]]:

@@ -323,6 +323,12 @@ def _roles(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str]
     tags = []
     holders_o = {m.actor for m in o.of("modal") if m.actor}
     holders_n = {m.actor for m in n.of("modal") if m.actor}
+    # a role named again, not as a duty holder, where the old sentence already names it
+    # is not added: "the social worker must see the child" -> "..., and where the social
+    # worker is unavailable the manager must ask another social worker" adds the manager
+    # only. (A co-actor dropped while the role stays named elsewhere is still removed.)
+    named_o = {m.value for m in o.of("role") if m.accountable}
+    left_i = [(m, h) for m, h in left_i if not (m.value in named_o and not _binds(m, n))]
     for d, i in pairs:
         if pack.equivalent(d.value, i.value):
             tags.append(Tag(type="TERMINOLOGY", from_=d.value, to=i.value, old_span=d.text, new_span=i.text, rule="roles/equivalent-terms", **base))
@@ -337,6 +343,20 @@ def _roles(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str]
     for i, _ in left_i:
         tags.append(Tag(type="ROLE_ADDED", role=i.value, role_class=pack.role_class(i.value), old_span=None, new_span=i.text, rule="roles/inserted", **base))
     return tags
+
+
+def _binds(role: Mention, s: Sentence) -> bool:
+    """Whether this role mention is itself the duty holder of a modal: the modal bound to
+    its role follows it in the same clause, with no other role or clause break between
+    ("the manager must"; "the social worker and their manager should")."""
+    for mod in s.of("modal"):
+        if mod.actor != role.value or mod.start < role.end:
+            continue
+        between = s.text[role.end:mod.start]
+        if len(between) <= 40 and not re.search(r"[,;:()]", between) and not any(
+                r is not role and role.end <= r.start < mod.start and r.value != role.value for r in s.of("role")):
+            return True
+    return False
 
 
 def _modals(o: Sentence, n: Sentence, hs: list[Hunk], diff: tuple[tuple[str, str], ...], base: dict[str, str]) -> list[Tag]:
