@@ -54,7 +54,7 @@ def echo_summary(summary: Any, as_json: bool = False) -> int:
 @engine_options
 @click.option("--json", "as_json", is_flag=True, help="Print the job summary as JSON.")
 @click.option("--db", envvar="GUIDANCE_TRACKER_DB", type=click.Path(dir_okay=False),
-              help="The version store (default: $GUIDANCE_TRACKER_DB, else the user data folder).")
+              help="The version store (default: $GUIDANCE_TRACKER_DB, else guidance-tracker.db in the user data folder).")
 @mapped
 def scan(names: tuple[str, ...], pack: str | None, model: str | None, engine: str, scheduler: str | None,
          workers: int | None, connect_timeout: float, as_json: bool, db: str | None) -> int:

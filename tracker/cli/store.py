@@ -225,7 +225,7 @@ def fetch(ctx: click.Context, names: tuple[str, ...], pack: str | None, model: s
 @click.argument("file")
 @click.option("--name", required=True, help="Document to add it to (created if needed).")
 @click.option("--label", help="Label for the version, e.g. the edition (default: the file name).")
-@click.option("--date", "date_", help="The version's own date (YYYY, YYYY-MM-DD or ISO 8601).")
+@click.option("--date", "date_", help="The version's own date (YYYY, YYYY-MM, YYYY-MM-DD or ISO 8601).")
 @db_option
 @_mapped
 def import_cmd(file: str, name: str, label: str | None, date_: str | None, db: str | None) -> None:
