@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -38,6 +38,7 @@ from tracker.align import align
 from tracker.assess import assess
 from tracker.diff import Hunk, hunks, word_diff
 from tracker.ingest.normalise import norm
+from tracker.models import ProposalDraft as _Draft
 from tracker.models import (
     ConsultationReport,
     Document,
@@ -189,26 +190,6 @@ def _apply(text: str, h: Hunk, words: str) -> str:
 
 
 # --- Proposals ----------------------------------------------------------------------
-
-
-@dataclass
-class _Draft:
-    """A proposal before its links: what ``proposals`` builds."""
-
-    status: str
-    kind: str
-    previous: Unit | None
-    draft: Unit | None
-    final: Unit | None
-    previous_words: str
-    draft_words: str
-    final_words: str
-    tags: list[Tag]
-    final_tags: list[Tag]
-    assess_kind: str
-    span: tuple[int, int] | None = None
-    """The edit's span in the previous text (for an edit)."""
-    draft_span: tuple[int, int] | None = None
 
 
 def _by_index(pairs, side: str) -> dict[int, object]:  # type: ignore[no-untyped-def]

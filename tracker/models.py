@@ -811,6 +811,27 @@ class Proposal:
         }
 
 
+@dataclass
+class ProposalDraft:
+    """A proposal before its links and id: what ``tracker.consult.proposals`` builds
+    (mutable: tags are gathered while the three texts are walked)."""
+
+    status: str
+    kind: str
+    previous: Unit | None
+    draft: Unit | None
+    final: Unit | None
+    previous_words: str
+    draft_words: str
+    final_words: str
+    tags: list[Tag]
+    final_tags: list[Tag]
+    assess_kind: str
+    span: tuple[int, int] | None = None
+    """The edit's span in the previous text (for an edit)."""
+    draft_span: tuple[int, int] | None = None
+
+
 @dataclass(frozen=True)
 class ConsultationReport:
     """Guidance in force, consultation draft and final text, with the responses: what
